@@ -1,0 +1,122 @@
+/**
+ * Reading and writing agreement documents (YAML or JSON).
+ *
+ * An invalid document is refused with every fault at once — path and reason — so the
+ * person editing it fixes the whole list in one pass. Structural faults (wrong types,
+ * unknown keys, bad durations, bad regular expressions, unknown lead fields, ...) are
+ * all reported together; the cross-reference checks (unknown pods, cadences, duplicate
+ * ids, backup loops, the catch-all tier) run on a structurally valid document and are
+ * likewise reported together.
+ */
+import { Data, Either, JSONSchema, ParseResult, Schema } from "effect"
+import { isMap, isSeq, parseDocument, stringify, type Node as YamlNode } from "yaml"
+import { Agreement } from "./Agreement.ts"
+
+export interface AgreementFault {
+  /** Where the fault is, e.g. `scoring.fit[2].points`; empty for the whole document. */
+  readonly path: string
+  readonly message: string
+  /** 1-based line and column in the source text, when known. */
+  readonly line?: number
+  readonly column?: number
+}
+
+export class AgreementInvalid extends Data.TaggedError("AgreementInvalid")<{
+  readonly errors: ReadonlyArray<AgreementFault>
+  readonly message: string
+}> {}
+
+const parseOptions = { errors: "all", onExcessProperty: "error" } as const
+
+/** `["scoring", "fit", 2, "points"]` → `scoring.fit[2].points` */
+export const formatPath = (path: ReadonlyArray<PropertyKey>): string => {
+  let out = ""
+  for (const p of path) {
+    if (typeof p === "number") out += `[${p}]`
+    else out += out === "" ? String(p) : `.${String(p)}`
+  }
+  return out
+}
+
+const invalid = (errors: ReadonlyArray<AgreementFault>): AgreementInvalid =>
+  new AgreementInvalid({
+    errors,
+    message: `The agreement is invalid (${errors.length} ${errors.length === 1 ? "fault" : "faults"}): ` +
+      errors.slice(0, 3).map((e) => (e.path === "" ? e.message : `${e.path}: ${e.message}`)).join("; ") +
+      (errors.length > 3 ? "; …" : "")
+  })
+
+/** Decode an already-parsed value (JSON body, YAML tree) into an agreement. */
+export const decodeAgreement = (input: unknown): Either.Either<Agreement, AgreementInvalid> =>
+  Schema.decodeUnknownEither(Agreement, parseOptions)(input).pipe(
+    Either.mapLeft((error) =>
+      invalid(ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => ({ path: formatPath(i.path), message: i.message })))
+    )
+  )
+
+const lineCol = (text: string, offset: number): { line: number; column: number } => {
+  let line = 1
+  let last = -1
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++
+      last = i
+    }
+  }
+  return { line, column: offset - last }
+}
+
+/** Find the YAML node at a decoded path, to point at its line. */
+const nodeAt = (root: YamlNode | null, path: string): YamlNode | undefined => {
+  if (root === null || path === "") return undefined
+  const keys: Array<string | number> = []
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) keys.push(m[2] !== undefined ? Number(m[2]) : m[1]!)
+  let node: unknown = root
+  for (const k of keys) {
+    if (isMap(node)) node = node.get(k, true) ?? node.items.find((p) => (p.key as { value?: unknown } | null)?.value === k)?.key
+    else if (isSeq(node) && typeof k === "number") node = node.get(k, true)
+    else return undefined
+    if (node === undefined) return undefined
+  }
+  return node as YamlNode
+}
+
+/**
+ * Parse agreement text. JSON is valid YAML, so one parser reads both; syntax errors
+ * come back with their line and column, schema faults with their path (and line).
+ */
+export const parseAgreement = (text: string): Either.Either<Agreement, AgreementInvalid> => {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true })
+  if (doc.errors.length > 0) {
+    return Either.left(invalid(doc.errors.map((e) => {
+      const at = lineCol(text, e.pos[0])
+      return { path: "", message: `YAML syntax: ${e.message.split("\n")[0]}`, line: at.line, column: at.column }
+    })))
+  }
+  const value: unknown = doc.toJS({ maxAliasCount: 100 })
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return Either.left(invalid([{ path: "", message: "an agreement is a mapping (name, scoring, handRaise, tiers, routing, calendar, ...)" }]))
+  }
+  return decodeAgreement(value).pipe(
+    Either.mapLeft((e) =>
+      invalid(e.errors.map((f) => {
+        const node = nodeAt(doc.contents as YamlNode | null, f.path)
+        const range = node?.range
+        return range === undefined || range === null ? f : { ...f, ...lineCol(text, range[0]) }
+      }))
+    )
+  )
+}
+
+/** The agreement as its encoded (document) form, e.g. to store as JSON. */
+export const encodeAgreement = (agreement: Agreement): typeof Agreement.Encoded => Schema.encodeSync(Agreement)(agreement)
+
+/** The agreement as YAML text. */
+export const agreementToYaml = (agreement: Agreement): string => stringify(encodeAgreement(agreement), { lineWidth: 120 })
+
+/**
+ * A JSON Schema (2019-09 / OpenAPI 3.1 compatible) of the agreement document, for editors
+ * validating YAML (`# yaml-language-server: $schema=...`) and for the API's OpenAPI document.
+ */
+export const agreementJsonSchema = (): JSONSchema.JsonSchema7Root =>
+  JSONSchema.make(Schema.encodedSchema(Agreement), { target: "jsonSchema2019-09" })

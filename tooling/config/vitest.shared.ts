@@ -1,0 +1,17 @@
+import { defineConfig } from "vitest/config"
+
+/**
+ * Defaults shared by every package's vitest project. Packages merge this with
+ * their own settings (`mergeConfig(shared, defineConfig({...}))`).
+ */
+export const shared = defineConfig({
+  test: {
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    environment: "node",
+    // Property tests and SQL suites can take a few seconds on a 2-core machine.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    reporters: process.env.CI ? ["default"] : ["default"],
+    sequence: { concurrent: false }
+  }
+})
