@@ -15,6 +15,7 @@ import { validateCalendar } from "./BusinessTime.ts"
 import { Condition, FieldPredicate } from "./Condition.ts"
 import { durationMillis as durationOf, IsoDuration } from "./IsoDuration.ts"
 import { EventType } from "./Lead.ts"
+import { WaterfallStage, waterfallStages } from "./Waterfall.ts"
 
 const optionalDefault = <S extends Schema.Schema.Any>(schema: S, value: () => Schema.Schema.Type<S>) =>
   Schema.optionalWith(schema, { default: value as never, exact: true })
@@ -395,8 +396,6 @@ export const AttributionPolicy = Schema.Struct({
   Schema.filter((a) => a.model !== "custom" || a.custom !== undefined || { path: ["custom"], message: "model custom needs custom weights" })
 )
 
-export const WaterfallStage = Schema.Literal("inquiry", "mql", "sal", "sql", "opportunity", "won")
-
 export const WaterfallPolicy = Schema.Struct({
   targets: optionalDefault(
     Schema.Array(Schema.Struct({
@@ -422,8 +421,7 @@ export const WaterfallPolicy = Schema.Struct({
     () => ({ rejectRate: 0.2, mqlToSqlDrift: 0.05 })
   )
 })
-const stageOrder = ["inquiry", "mql", "sal", "sql", "opportunity", "won"] as const
-const stageIndex = (s: string) => stageOrder.indexOf(s as (typeof stageOrder)[number])
+const stageIndex = (s: WaterfallStage) => waterfallStages.indexOf(s)
 
 // ---------------------------------------------------------------------------
 // Signatures and fixtures
