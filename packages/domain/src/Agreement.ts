@@ -80,7 +80,7 @@ export const DecayStep = Schema.Struct({
 export const Decay = Schema.Struct({
   basis: optionalDefault(Schema.Literal("inactivity", "event_age"), () => "inactivity" as const),
   steps: Schema.optional(Schema.Array(DecayStep)),
-  halfLife: Schema.optional(IsoDuration)
+  halfLife: Schema.optional(IsoDuration.pipe(Schema.filter((d) => durationOf(d) > 0 || "a half-life must be longer than zero")))
 }).pipe(
   Schema.filter((d) => {
     if ((d.steps === undefined) === (d.halfLife === undefined)) return "decay needs exactly one of steps or halfLife"
@@ -104,7 +104,7 @@ export const FitRule = Schema.Struct({
   description: Schema.optional(Schema.String),
   when: LeadPredicate,
   /** Optional alternatives: the rule also needs one of these to hold. */
-  anyOf: Schema.optional(Schema.Array(LeadPredicate)),
+  anyOf: Schema.optional(Schema.NonEmptyArray(LeadPredicate)),
   points: Schema.Number,
   /** A disqualifier: the lead fails the ICP gate with this reason (e.g. `wrong_icp`). */
   disqualify: Schema.optional(Id)
@@ -133,9 +133,13 @@ export const IntentRule = Schema.Struct({
   /** This rule's own decay, instead of the scoring-wide one. */
   decay: Schema.optional(Decay)
 }).pipe(
-  Schema.filter((r) =>
-    r.max !== undefined && r.points < 0 ? { path: ["max"], message: "max caps positive rules; a negative rule cannot have one" } : undefined
-  )
+  Schema.filter((r) => {
+    if (r.max !== undefined && r.points < 0) return { path: ["max"], message: "max caps positive rules; a negative rule cannot have one" }
+    // A penalty that expires with its window would raise scores as time passes; a score
+    // only ever rises through new events.
+    if (r.count !== undefined && r.points < 0) return { path: ["count"], message: "a count rule must add points; write a penalty as a per-event negative rule" }
+    return undefined
+  })
 )
 export type IntentRule = typeof IntentRule.Type
 

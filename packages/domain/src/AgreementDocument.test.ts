@@ -173,6 +173,18 @@ describe("an invalid agreement is refused with the path and reason of every faul
     expectFault(doc, "tests[0].expect.tier", /tier "scorching" is not defined/)
   })
 
+  it("a count rule with negative points (a penalty that would expire and raise scores)", () => {
+    const doc = base()
+    doc.scoring.intent[3].points = -10
+    expectFault(doc, "scoring.intent[3].count", /count rule must add points/)
+  })
+
+  it("a half-life of zero", () => {
+    const doc = base()
+    doc.scoring.decay = { halfLife: "PT0S" }
+    expectFault(doc, "scoring.decay.halfLife", /longer than zero/)
+  })
+
   it("reports every structural fault at once, not just the first", () => {
     const doc = base()
     doc.scoring.mqlThreshold = "fifty"
