@@ -400,7 +400,7 @@ export const AttributionPolicy = Schema.Struct({
   Schema.filter((a) => a.model !== "custom" || a.custom !== undefined || { path: ["custom"], message: "model custom needs custom weights" })
 )
 
-export const WaterfallPolicy = Schema.Struct({
+export const WaterfallSection = Schema.Struct({
   targets: optionalDefault(
     Schema.Array(Schema.Struct({
       from: WaterfallStage,
@@ -499,7 +499,7 @@ const AgreementFields = Schema.Struct({
   recycle: optionalDefault(Recycle, () => Schema.decodeSync(Recycle)({})),
   escalation: optionalDefault(Escalation, () => Schema.decodeSync(Escalation)({})),
   attribution: optionalDefault(AttributionPolicy, () => ({ model: "w_shaped" as const, halfLife: "P7D" as IsoDuration })),
-  waterfall: optionalDefault(WaterfallPolicy, () => Schema.decodeSync(WaterfallPolicy)({})),
+  waterfall: optionalDefault(WaterfallSection, () => Schema.decodeSync(WaterfallSection)({})),
   signatures: optionalDefault(Schema.Array(Signature), () => []),
   tests: optionalDefault(Schema.Array(AgreementTest), () => [])
 })

@@ -247,3 +247,18 @@ describe("the JSON Schema for editors", () => {
     expect(root.required).toEqual(expect.arrayContaining(["name", "scoring", "handRaise", "tiers", "routing", "calendar"]))
   })
 })
+
+describe("the agreement feeds the waterfall math as it is", () => {
+  it("the default targets and band judge a cohort", async () => {
+    const { waterfall } = await import("./Waterfall.ts")
+    const d = (day: number) => new Date(Date.UTC(2026, 0, day))
+    const journeys = Array.from({ length: 10 }, (_, i) => ({
+      leadId: `l${i}`,
+      reachedAt: { inquiry: d(1), mql: d(2), ...(i < 3 ? { sal: d(3), sql: d(4) } : {}) }
+    }))
+    const report = waterfall(journeys, { from: d(1), to: d(15) }, defaultAgreement.waterfall, d(20))
+    expect(report.mqlToSql.rate).toBeCloseTo(0.3)
+    expect(report.mqlToSql.status).toBe("too_low")
+    expect(report.alarms.map((a) => a.kind)).toContain("mql_to_sql_drift")
+  })
+})

@@ -60,7 +60,7 @@ export interface WaterfallPeriod {
  * healthy MQL→SQL band and the alarm limits (all rates are fractions: 0.05 = 5 points).
  */
 export interface WaterfallPolicy {
-  readonly targets: ReadonlyArray<{ readonly from: WaterfallStage; readonly to: WaterfallStage; readonly rate?: number; readonly owner: string }>
+  readonly targets: ReadonlyArray<{ readonly from: WaterfallStage; readonly to: WaterfallStage; readonly rate?: number | undefined; readonly owner: string }>
   readonly mqlToSqlBand: readonly [number, number]
   readonly alarms: { readonly rejectRate: number; readonly mqlToSqlDrift: number }
 }

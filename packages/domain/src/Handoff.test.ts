@@ -1,0 +1,294 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, Layer, Ref, TestClock } from "effect"
+import { defaultAgreement } from "./DefaultAgreement.ts"
+import { Handoff, HandoffLive } from "./Handoff.ts"
+import { emptyState, InMemoryRef, inMemoryLayer, withAccounts, withReps } from "./InMemory.ts"
+import type { Account, LeadProfile, Rep, RepId } from "./Lead.ts"
+import { isInLimbo } from "./Lifecycle.ts"
+import type { LeadRecord } from "./Ports.ts"
+
+const tuesday10am = new Date("2026-01-06T15:00:00Z") // 10:00 in New York
+const api = { kind: "api_key", id: "key_forms" } as const
+
+const rep = (id: string, pods: Array<string>, extra: Partial<Rep> = {}): Rep => ({
+  id: id as RepId,
+  name: id.toUpperCase(),
+  role: pods.some((p) => p.startsWith("ae")) ? "ae" : "sdr",
+  pods,
+  timezone: "America/New_York",
+  workingHours: { "mon-fri": ["09:00", "18:00"] },
+  capacity: { maxOpen: 50, maxPerDay: 20 },
+  weight: 1,
+  active: true,
+  outOfOffice: [],
+  territories: [],
+  segments: [],
+  bookingUrl: `https://cal.example/${id}`,
+  managerId: "mgr-1" as RepId,
+  ...extra
+})
+
+const team: ReadonlyArray<Rep> = [
+  rep("ae-1", ["ae-direct"]),
+  rep("ae-2", ["ae-direct"]),
+  rep("ae-9", ["ae-backup"]),
+  rep("sdr-us", ["sdr"], { territories: ["US", "CA"] }),
+  rep("sdr-de", ["sdr"], { territories: ["DE", "AT", "CH"] }),
+  rep("sdr-b", ["sdr-backup"])
+]
+
+const setup = (reps: ReadonlyArray<Rep> = team, accounts: ReadonlyArray<Account> = []) =>
+  HandoffLive.pipe(Layer.provideMerge(inMemoryLayer(withAccounts(accounts)(withReps(reps)(emptyState(defaultAgreement))))))
+
+const hotLead: LeadProfile = {
+  email: "Dana.Lee@BigCo.com",
+  firstName: "Dana",
+  lastName: "Lee",
+  title: "VP Sales",
+  company: "BigCo",
+  employees: 800,
+  industry: "software",
+  estimatedAcv: 90000,
+  country: "US"
+}
+
+const stored = (id: string) =>
+  Effect.gen(function*() {
+    const ref = yield* InMemoryRef
+    return (yield* Ref.get(ref)).leads.get(id) as LeadRecord
+  })
+
+const outboxTopics = Effect.gen(function*() {
+  const ref = yield* InMemoryRef
+  return (yield* Ref.get(ref)).outbox.map((m) => m.topic)
+})
+
+describe("ingest: an inbound inquiry is scored, tiered, routed and timed in one step", () => {
+  it.effect("a VP asking for a demo at a large account goes hot to an AE with a 2-minute accept clock", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { lead, created, decision } = yield* handoff.ingest({ profile: hotLead, intent: "demo_request" }, api)
+      expect(created).toBe(true)
+      expect(lead.email).toBe("dana.lee@bigco.com")
+      expect(lead.accountDomain).toBe("bigco.com")
+      expect(lead.tier).toBe("hot")
+      expect(lead.state.stage).toBe("mql")
+      expect(["ae-1", "ae-2"]).toContain(lead.state.ownerId)
+      expect(lead.assignment?.acceptBy).toEqual(new Date(tuesday10am.getTime() + 2 * 60_000))
+      expect(lead.assignment?.firstTouchBy).toEqual(new Date(tuesday10am.getTime() + 5 * 60_000))
+      expect(lead.assignment?.cadence).toBe("speed-to-lead")
+      expect(decision?.score.drivers.map((d) => d.rule)).toEqual(expect.arrayContaining(["title-exec", "size-target", "industry-match", "demo"]))
+      expect(lead.agreementVersion).toBe(1)
+      expect(yield* outboxTopics).toEqual(["lead.created", "lead.mql", "lead.routed"])
+      const ref = yield* InMemoryRef
+      const state = yield* Ref.get(ref)
+      const routed = state.outbox.find((m) => m.topic === "lead.routed")!
+      // the rep's notification carries the context to call with (seed 002)
+      expect(routed.payload.handoff).toMatchObject({ title: "VP Sales", company: "BigCo", raisedHand: true })
+      expect(state.ledger.filter((e) => e.kind === "credit")).toHaveLength(1)
+      expect((state.timeline.get(lead.id) ?? []).map((e) => e.stage)).toEqual(["inquiry", "mql", "mql"])
+    }).pipe(Effect.provide(setup())))
+
+  it.effect("the same person again (other case, same address) is merged into one lead, not duplicated", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const first = yield* handoff.ingest({ profile: { email: "sam@midco.io", title: "Analyst", employees: 300 }, intent: "content_download" }, api)
+      const again = yield* handoff.ingest({ profile: { email: " SAM@MidCo.io ", phone: "+1 555 0100" }, intent: "webinar_registration" }, api)
+      expect(again.created).toBe(false)
+      expect(again.lead.id).toBe(first.lead.id)
+      expect(again.lead.profile.phone).toBe("+1 555 0100")
+      expect(again.lead.profile.title).toBe("Analyst")
+      const ref = yield* InMemoryRef
+      expect((yield* Ref.get(ref)).leads.size).toBe(1)
+    }).pipe(Effect.provide(setup())))
+
+  it.effect("events for an email not yet known are kept and count once the lead appears", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const results = yield* handoff.recordEvents([
+        { email: "kim@acme.com", event: { type: "page_view", occurredAt: new Date(tuesday10am.getTime() - 86_400_000), properties: { category: "pricing" } } },
+        { email: "kim@acme.com", event: { type: "content_download", occurredAt: new Date(tuesday10am.getTime() - 3_600_000), properties: { kind: "case_study" } } },
+        { leadId: "lead_404", event: { type: "page_view", occurredAt: tuesday10am, properties: {} } }
+      ], api)
+      expect(results.map((r) => r.status)).toEqual(["pending", "pending", "rejected"])
+      const { lead } = yield* handoff.ingest({ profile: { email: "kim@acme.com", title: "Head of Sales", employees: 300, industry: "saas", country: "US" }, intent: "content_download" }, api)
+      // fit 35 + pricing 20 + case study 15 = 70 ≥ 50: warm MQL for the SDR team
+      expect(lead.score?.total).toBe(70)
+      expect(lead.tier).toBe("warm")
+      expect(lead.state.ownerId).toBe("sdr-us")
+      expect(lead.flags).toContain("accumulated")
+    }).pipe(Effect.provide(setup())))
+
+  it.effect("a lead that does not qualify stays with marketing: no owner, no timer", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { lead } = yield* handoff.ingest({ profile: { email: "pat@smallco.com", title: "Intern", employees: 300 }, intent: "content_download" }, api)
+      expect(lead.tier).toBe("nurture")
+      expect(lead.state.stage).toBe("inquiry")
+      expect(lead.state.ownerId).toBeUndefined()
+      expect(lead.assignment).toBeUndefined()
+    }).pipe(Effect.provide(setup())))
+
+  it.effect("an account in an active outbound play keeps its inbound with the account owner, tagged abm_suppressed", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { lead } = yield* handoff.ingest({ profile: { ...hotLead, email: "cfo@target.com", estimatedAcv: 20000 }, intent: "pricing_request" }, api)
+      expect(lead.state.ownerId).toBe("ae-9")
+      expect(lead.flags).toContain("abm_suppressed")
+      expect(lead.assignment?.cadence).toBeUndefined()
+      expect(yield* outboxTopics).toContain("account.named_inbound")
+    }).pipe(Effect.provide(setup(team, [{ domain: "target.com", named: true, activeOutbound: true, ownerRepId: "ae-9" as RepId }]))))
+
+  it.effect("when nobody can take a hot lead it waits in a named queue with its clock running (never in limbo)", () =>
+    Effect.gen(function*() {
+      // Saturday: nobody on shift for the on-shift-only hot tier
+      yield* TestClock.setTime(new Date("2026-01-10T15:00:00Z").getTime())
+      const handoff = yield* Handoff
+      const { lead } = yield* handoff.ingest({ profile: hotLead, intent: "demo_request" }, api)
+      expect(lead.state.stage).toBe("mql")
+      expect(lead.state.ownerId).toBeUndefined()
+      expect(lead.state.queue).toBe("ae-direct")
+      expect(isInLimbo(lead.state)).toBe(false)
+      expect(lead.assignment?.firstTouchBy).toBeDefined()
+    }).pipe(Effect.provide(setup())))
+})
+
+describe("sales feedback", () => {
+  it.effect("only the owner can accept; acceptance makes a SAL and stops the accept clock", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { lead } = yield* handoff.ingest({ profile: hotLead, intent: "demo_request" }, api)
+      const other = lead.state.ownerId === "ae-1" ? "ae-2" : "ae-1"
+      const wrong = yield* Effect.exit(handoff.accept(lead.id, other, { kind: "rep", id: other }))
+      expect(Exit.isFailure(wrong) && JSON.stringify(wrong.cause)).toMatch(/not_owner/)
+      yield* TestClock.adjust("60 seconds")
+      const accepted = yield* handoff.accept(lead.id, lead.state.ownerId!, { kind: "rep", id: lead.state.ownerId! })
+      expect(accepted.state.stage).toBe("sal")
+      expect(accepted.assignment?.acceptedAt).toEqual(new Date(tuesday10am.getTime() + 60_000))
+      yield* TestClock.adjust("10 minutes")
+      const handled = yield* handoff.handleBreaches(100)
+      // accepted in time; the first call was not made within 5 minutes: the manager hears of it
+      expect(handled.map((h) => h.breach.kind)).toEqual(["first_touch", "cadence_step"])
+      expect(handled[0]!.action).toBe("notified manager mgr-1")
+      expect((yield* stored(lead.id)).flags).toEqual(expect.arrayContaining(["sla_missed:first_touch", "cadence_missed:attempt-1"]))
+    }).pipe(Effect.provide(setup())))
+
+  it.effect("a missed accept SLA reassigns to the backup pod exactly once", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { lead } = yield* handoff.ingest({ profile: hotLead, intent: "demo_request" }, api)
+      const first = lead.state.ownerId
+      yield* TestClock.adjust("3 minutes")
+      const handled = yield* handoff.handleBreaches(100)
+      expect(handled.find((h) => h.breach.kind === "accept")?.action).toBe("reassigned to ae-9")
+      const after = yield* stored(lead.id)
+      expect(after.state.ownerId).toBe("ae-9")
+      expect(after.state.ownerId).not.toBe(first)
+      expect(after.assignment?.reassignments).toBe(1)
+      const again = yield* handoff.handleBreaches(100)
+      expect(again.filter((h) => h.breach.kind === "accept")).toEqual([])
+      expect((yield* outboxTopics).filter((t) => t === "lead.reassigned")).toHaveLength(1)
+    }).pipe(Effect.provide(setup())))
+
+  it.effect("a wrong-ICP rejection blocks score-based MQL, but a later hand-raise still reaches sales, flagged", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { lead } = yield* handoff.ingest({ profile: { email: "lee@mid.io", title: "Head of Ops", employees: 300, industry: "saas", country: "US" }, properties: { kind: "case_study" }, intent: "content_download" }, api)
+      yield* handoff.recordEvents([{ leadId: lead.id, event: { type: "page_view", occurredAt: tuesday10am, properties: { category: "pricing" } } }], api)
+      const mql = yield* stored(lead.id)
+      expect(mql.state.stage).toBe("mql")
+      const rejected = yield* handoff.reject(lead.id, { repId: mql.state.ownerId!, reason: "wrong_icp", note: "agency, not a buyer" }, { kind: "rep", id: mql.state.ownerId! })
+      expect(rejected.state.stage).toBe("nurture")
+      expect(rejected.assignment).toBeUndefined()
+      yield* TestClock.adjust("1 day")
+      yield* handoff.recordEvents([{ leadId: lead.id, event: { type: "content_download", occurredAt: new Date(tuesday10am.getTime() + 86_400_000), properties: { kind: "case_study" } } }], api)
+      expect((yield* stored(lead.id)).state.stage).toBe("nurture")
+      yield* handoff.recordEvents([{ leadId: lead.id, event: { type: "demo_request", occurredAt: new Date(tuesday10am.getTime() + 86_400_000), properties: {} } }], api)
+      const back = yield* stored(lead.id)
+      expect(back.state.stage).toBe("mql")
+      expect(back.flags).toContain("rejected_before:wrong_icp")
+      const timeline = (yield* Ref.get(yield* InMemoryRef)).timeline.get(lead.id) ?? []
+      expect(timeline.filter((e) => e.cause === "Reject").map((e) => e.reason)).toContain("wrong_icp")
+    }).pipe(Effect.provide(setup())))
+
+  it.effect("a first touch by the owner stops the first-touch clock; SQL and opportunity follow", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { lead } = yield* handoff.ingest({ profile: hotLead, intent: "demo_request" }, api)
+      const owner = lead.state.ownerId!
+      const as = { kind: "rep", id: owner } as const
+      yield* TestClock.adjust("1 minute")
+      yield* handoff.accept(lead.id, owner, as)
+      yield* TestClock.adjust("2 minutes")
+      const touched = yield* handoff.logActivity(lead.id, { repId: owner, kind: "call", connected: true, occurredAt: new Date(tuesday10am.getTime() + 180_000) }, as)
+      expect(touched.assignment?.firstTouchAt).toEqual(new Date(tuesday10am.getTime() + 180_000))
+      yield* TestClock.adjust("10 minutes")
+      expect(yield* handoff.handleBreaches(100)).toEqual([])
+      const sql = yield* handoff.qualify(lead.id, { repId: owner, framework: "BANT", fields: { budget: "yes" } }, as)
+      expect(sql.state.stage).toBe("sql")
+      const opp = yield* handoff.openOpportunity(lead.id, { amount: 90000 }, as)
+      expect(opp.state.stage).toBe("opportunity")
+      const won = yield* handoff.closeOpportunity(lead.id, { won: true, amount: 95000 }, as)
+      expect(won.state.stage).toBe("won")
+    }).pipe(Effect.provide(setup())))
+
+  it.effect("a failed command changes nothing (all or nothing)", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { lead } = yield* handoff.ingest({ profile: { email: "x@y.com", title: "Intern", employees: 300 }, intent: "content_download" }, api)
+      const exit = yield* Effect.exit(handoff.logActivity(lead.id, { repId: "sdr-us", kind: "call", connected: false, occurredAt: tuesday10am }, { kind: "rep", id: "sdr-us" }))
+      const activities = (yield* Ref.get(yield* InMemoryRef)).activities.get(lead.id) ?? []
+      expect(Exit.isFailure(exit) ? activities : "succeeded").toEqual([])
+    }).pipe(Effect.provide(setup())))
+})
+
+describe("enrichment: the second scoring stage", () => {
+  it.effect("a provisional lead is re-scored when enrichment lands and routed if it now qualifies", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { lead } = yield* handoff.ingest({ profile: { email: "jo@growth.io", title: "Director of Sales" }, properties: { kind: "case_study" }, intent: "content_download" }, api)
+      yield* handoff.recordEvents([{ leadId: lead.id, event: { type: "page_view", occurredAt: tuesday10am, properties: { category: "pricing" } } }], api)
+      const before = yield* stored(lead.id)
+      expect(before.score?.provisional).toBe(true)
+      expect(before.state.stage).toBe("inquiry")
+      yield* TestClock.adjust("10 minutes")
+      const { lead: after } = yield* handoff.enrich(lead.id, { employees: 400, industry: "saas", country: "DE" }, api)
+      expect(after.score?.provisional).toBe(false)
+      expect(after.score?.total).toBe(55)
+      expect(after.state.stage).toBe("mql")
+      expect(after.state.ownerId).toBe("sdr-de")
+    }).pipe(Effect.provide(setup())))
+})
+
+describe("invariants", () => {
+  it.effect("no MQL is left in limbo: every one has an owner or a named queue", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const titles = ["VP Sales", "CEO", "Analyst", "Head of Growth", "Engineer"]
+      const intents = ["demo_request", "pricing_request", "content_download", "contact_sales", "trial_signup"]
+      for (let i = 0; i < 60; i++) {
+        yield* handoff.ingest({
+          profile: { email: `p${i}@co${i % 7}.com`, title: titles[i % 5]!, employees: 20 + (i * 97) % 3000, estimatedAcv: (i * 7919) % 150000, industry: i % 2 ? "saas" : "retail", country: i % 3 ? "US" : "DE" },
+          intent: intents[(i * 3) % 5]!
+        }, api)
+        yield* TestClock.adjust("7 minutes")
+      }
+      const state = yield* Ref.get(yield* InMemoryRef)
+      const leads = [...state.leads.values()]
+      expect(leads.filter((l) => l.state.stage === "mql").length).toBeGreaterThan(10)
+      expect(leads.filter((l) => isInLimbo(l.state))).toEqual([])
+      for (const l of leads) expect(l.agreementVersion).toBe(1)
+    }).pipe(Effect.provide(setup())))
+})

@@ -1,0 +1,670 @@
+/**
+ * The handoff use cases: what happens when a lead comes in, when events and enrichment
+ * arrive, when sales accepts, rejects, touches, qualifies and closes, and when an SLA
+ * clock runs out. Each use case loads what it needs through the ports, calls the pure
+ * policy (score → tier → route → SLA plan → lifecycle transition) with the active
+ * agreement and `now`, and writes the lead, its timeline, the rotation ledger and the
+ * outbox through the ports — inside one `Transactor` unit.
+ */
+import { Clock, Context, Effect, Either, Layer, Option } from "effect"
+import type { Agreement, AgreementVersion, RejectionReason, Tier } from "./Agreement.ts"
+import {
+  accountDomainOf, type Account, applyEnrichment, type Enrichment, fitSignature, type LeadEvent, type LeadId,
+  type LeadProfile, normalizeEmail, type Rep
+} from "./Lead.ts"
+import {
+  type Actor, IllegalTransition, inquiryEntry, initialLeadState, LeadCommand, type TimelineEntry, transition
+} from "./Lifecycle.ts"
+import {
+  AccountDirectory, AgreementStore, type Assignment, IdGenerator, LeadNotFound, type LeadRecord, LeadStore, Outbox,
+  type OutboxMessage, RepDirectory, RepNotFound, RotationLedger, type RoutingSummary, Transactor
+} from "./Ports.ts"
+import { type LedgerEntry, route, type RouteDecision } from "./Routing.ts"
+import { score as scoreLead, type Score } from "./Scoring.ts"
+import { type Activity, evaluateSla, type SlaBreach, slaPlan } from "./Sla.ts"
+import { assignTier, handoffFlags, notifications, type TierDecision } from "./Tiering.ts"
+
+// ---------------------------------------------------------------------------
+// Inputs and results
+// ---------------------------------------------------------------------------
+
+/** An inbound inquiry: a form fill, trial signup or contact request. */
+export interface InboundLead {
+  readonly profile: LeadProfile
+  /** The inquiry's event type (`demo_request`, `trial_signup`, `content_download`, ...). */
+  readonly intent?: string
+  /** T0, the form submission time; default now. */
+  readonly occurredAt?: Date
+  /** Event properties of the inquiry itself (e.g. `kind: case_study` for a download). */
+  readonly properties?: Readonly<Record<string, string | number | boolean | null>>
+}
+
+/** An event for a lead known by id or by email. */
+export interface InboundEvent {
+  readonly email?: string
+  readonly leadId?: string
+  readonly event: LeadEvent
+}
+
+export type EventResult =
+  | { readonly status: "attached"; readonly leadId: string }
+  | { readonly status: "pending"; readonly email: string }
+  | { readonly status: "rejected"; readonly reason: string }
+
+/** Everything one decision about a lead saw and decided, for the lead view and previews. */
+export interface HandoffDecision {
+  readonly score: Score
+  readonly tier: TierDecision
+  readonly flags: ReadonlyArray<string>
+  readonly route?: RouteDecision
+}
+
+export interface LeadOutcome {
+  readonly lead: LeadRecord
+  readonly decision?: HandoffDecision
+}
+
+/** The transaction left the lead in a state the command does not apply to. */
+export type HandoffError = LeadNotFound | IllegalTransition | RepNotFound
+
+// ---------------------------------------------------------------------------
+// The pure part: one decision
+// ---------------------------------------------------------------------------
+
+const scoringLeadOf = (lead: Pick<LeadRecord, "profile" | "enrichedAt" | "state">) => ({
+  profile: lead.profile,
+  ...(lead.enrichedAt === undefined ? {} : { enrichedAt: lead.enrichedAt }),
+  ...(lead.state.wrongIcpBlock === undefined ? {} : { wrongIcpBlock: lead.state.wrongIcpBlock })
+})
+
+/** Score, tier and flag a lead under an agreement at `now` (no routing, no writes). */
+export const evaluateLead = (
+  agreement: Agreement,
+  lead: Pick<LeadRecord, "profile" | "enrichedAt" | "state">,
+  events: ReadonlyArray<LeadEvent>,
+  account: Account | undefined,
+  now: Date
+): HandoffDecision => {
+  const s = scoreLead(agreement, scoringLeadOf(lead), events, now)
+  const ctx = { profile: lead.profile, namedAccount: account?.named === true }
+  const tier = assignTier(agreement, s, ctx)
+  const previous = lead.state.rejections[lead.state.rejections.length - 1]?.reason as RejectionReason | undefined
+  const flags = handoffFlags(agreement, s, {
+    ...ctx,
+    ...(account === undefined ? {} : { account }),
+    ...(previous === undefined ? {} : { previousRejection: previous })
+  })
+  return { score: s, tier, flags }
+}
+
+const podChain = (agreement: Agreement, pod: string): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  let next: string | undefined = pod
+  while (next !== undefined && !out.includes(next)) {
+    out.push(next)
+    next = agreement.routing.pods.find((p) => p.id === next)?.backup
+  }
+  return out
+}
+
+const uniq = (xs: ReadonlyArray<string>): ReadonlyArray<string> => [...new Set(xs)]
+
+/** The lead as the rep's handoff notification carries it (seed 002: call with context). */
+export const handoffContext = (
+  lead: LeadRecord,
+  events: ReadonlyArray<LeadEvent>,
+  rep: Rep | undefined
+): Record<string, unknown> => {
+  const p = lead.profile
+  const recent = [...events].sort((a, b) => b.occurredAt.getTime() - a.occurredAt.getTime()).slice(0, 20)
+  const s = lead.score
+  return {
+    leadId: lead.id,
+    name: [p.firstName, p.lastName].filter((x) => x !== undefined).join(" ") || undefined,
+    title: p.title,
+    company: p.company,
+    email: p.email,
+    phone: p.phone,
+    score: s === undefined ? undefined : { total: s.total, fit: s.fit, intent: s.intent, threshold: s.threshold },
+    drivers: s?.drivers.map((d) => `${d.points > 0 ? "+" : ""}${d.points} ${d.rule}: ${d.reason}`) ?? [],
+    raisedHand: s?.handRaise !== null && s?.handRaise !== undefined,
+    how: s?.handRaise ? `raised a hand (${s.handRaise.type}${s.handRaise.pql ? ", product-qualified" : ""})` : "crossed the MQL threshold by accumulated activity",
+    content: recent.filter((e) => e.type === "content_download" || e.type === "webinar_registration").map((e) => ({ type: e.type, ...e.properties })),
+    pages: recent.filter((e) => e.type === "page_view").map((e) => e.properties),
+    emails: recent.filter((e) => e.type.startsWith("email_")).map((e) => ({ type: e.type, ...e.properties })),
+    formAnswers: p.fields ?? {},
+    source: p.source,
+    tier: lead.tier,
+    sla: lead.assignment === undefined ? undefined : { acceptBy: lead.assignment.acceptBy?.toISOString(), firstTouchBy: lead.assignment.firstTouchBy?.toISOString() },
+    owner: rep === undefined ? undefined : { repId: rep.id, name: rep.name, bookingUrl: rep.bookingUrl },
+    flags: lead.flags,
+    recommendedApproach: recommendApproach(lead, recent)
+  }
+}
+
+/** A first line for the rep, from the strongest signals (seed 002: "a recommended first contact approach"). */
+export const recommendApproach = (lead: LeadRecord, recent: ReadonlyArray<LeadEvent>): string => {
+  const s = lead.score
+  if (s?.handRaise) {
+    if (s.handRaise.pql) return `They are using the product (${s.handRaise.type}): offer help getting value from it and ask about the team's rollout.`
+    if (s.handRaise.type === "pricing_request") return "They asked for pricing: confirm scope and seats, send the pricing page, offer a short call to tailor a quote."
+    return "They asked to talk to sales: call now, confirm the problem they want solved, and book the demo on this call."
+  }
+  const caseStudy = recent.find((e) => e.type === "content_download" && e.properties.kind === "case_study")
+  if (caseStudy !== undefined) return `Open with the case study they read${caseStudy.properties.title ? ` ("${String(caseStudy.properties.title)}")` : ""} and ask whether that challenge matches theirs.`
+  if (recent.some((e) => e.type === "page_view" && e.properties.category === "pricing")) return "They looked at pricing: ask what they are evaluating and by when."
+  return "Reference the content they engaged with and ask a discovery question about their current process."
+}
+
+// ---------------------------------------------------------------------------
+// The service
+// ---------------------------------------------------------------------------
+
+export interface HandoffService {
+  /** An inbound inquiry: dedupe by email, match the account, score, tier, route, start the SLA clock. */
+  readonly ingest: (input: InboundLead, actor: Actor) => Effect.Effect<LeadOutcome & { readonly created: boolean }>
+  /** Behavioral and product events; unknown emails are held and attached when the lead appears. */
+  readonly recordEvents: (events: ReadonlyArray<InboundEvent>, actor: Actor) => Effect.Effect<ReadonlyArray<EventResult>>
+  /** Firmographic enrichment: the second scoring stage. */
+  readonly enrich: (leadId: string, enrichment: Enrichment, actor: Actor) => Effect.Effect<LeadOutcome, LeadNotFound>
+  readonly accept: (leadId: string, repId: string, actor: Actor) => Effect.Effect<LeadRecord, HandoffError>
+  readonly reject: (
+    leadId: string,
+    input: { readonly repId: string; readonly reason: RejectionReason; readonly note?: string; readonly into?: string },
+    actor: Actor
+  ) => Effect.Effect<LeadRecord, HandoffError>
+  readonly logActivity: (leadId: string, activity: Activity, actor: Actor) => Effect.Effect<LeadRecord, HandoffError>
+  readonly qualify: (
+    leadId: string,
+    input: { readonly repId: string; readonly framework: string; readonly fields: Readonly<Record<string, string | number | boolean | null>> },
+    actor: Actor
+  ) => Effect.Effect<LeadRecord, HandoffError>
+  readonly openOpportunity: (leadId: string, input: { readonly amount: number; readonly opportunityId?: string }, actor: Actor) => Effect.Effect<LeadRecord, HandoffError>
+  readonly closeOpportunity: (leadId: string, input: { readonly won: boolean; readonly amount?: number }, actor: Actor) => Effect.Effect<LeadRecord, HandoffError>
+  /**
+   * Act on every SLA breach due at `now`, each exactly once: accept missed → reassign to
+   * the backup pod; first touch missed → notify the manager and flag the lead.
+   */
+  readonly handleBreaches: (limit: number) => Effect.Effect<ReadonlyArray<{ readonly leadId: string; readonly breach: SlaBreach; readonly action: string }>>
+}
+
+export class Handoff extends Context.Tag("@handoff/domain/Handoff")<Handoff, HandoffService>() {}
+
+const systemActor: Actor = { kind: "system", id: "handoff" }
+
+export const makeHandoff = Effect.gen(function*() {
+  const leads = yield* LeadStore
+  const repsDir = yield* RepDirectory
+  const accounts = yield* AccountDirectory
+  const ledger = yield* RotationLedger
+  const agreements = yield* AgreementStore
+  const outbox = yield* Outbox
+  const ids = yield* IdGenerator
+  const tx = yield* Transactor
+
+  const now = Clock.currentTimeMillis.pipe(Effect.map((ms) => new Date(ms)))
+
+  const message = (topic: string, lead: LeadRecord, at: Date, payload: Record<string, unknown>): OutboxMessage => ({
+    topic,
+    key: lead.id,
+    at,
+    payload: { leadId: lead.id, stage: lead.state.stage, tier: lead.tier, agreementVersion: lead.agreementVersion, ...payload }
+  })
+
+  const loadLead = (leadId: string) =>
+    leads.findById(leadId as LeadId).pipe(
+      Effect.flatMap(Option.match({
+        onNone: () => Effect.fail(new LeadNotFound({ leadId, message: `No lead with id ${leadId}.` })),
+        onSome: Effect.succeed
+      }))
+    )
+
+  const accountOf = (lead: Pick<LeadRecord, "accountDomain">) =>
+    lead.accountDomain === undefined
+      ? Effect.succeed(undefined)
+      : accounts.findByDomain(lead.accountDomain).pipe(Effect.map(Option.getOrUndefined))
+
+  /** Route a lead that just became an MQL (or is reassigned), and plan its SLA. */
+  const routeLead = (
+    agreement: Agreement,
+    lead: LeadRecord,
+    tier: Tier,
+    account: Account | undefined,
+    at: Date,
+    opts: { readonly exclude?: ReadonlyArray<string>; readonly t0: Date; readonly intent?: string }
+  ) =>
+    Effect.gen(function*() {
+      const reps = yield* repsDir.list()
+      const loads = yield* repsDir.loads(at)
+      const pods = tier.route === undefined ? [] : podChain(agreement, tier.route.pod)
+      const history: ReadonlyArray<LedgerEntry> = pods.length === 0 ? [] : yield* ledger.read(pods)
+      const decision = route(agreement, {
+        leadId: lead.id,
+        profile: lead.profile,
+        tier,
+        ...(account === undefined ? {} : { account }),
+        reps,
+        loads,
+        ledger: history,
+        now: at,
+        ...(opts.exclude === undefined ? {} : { exclude: opts.exclude })
+      })
+      if (decision._tag !== "NotRouted" && decision.ledger.length > 0) yield* ledger.append(decision.ledger)
+      return { decision, reps }
+    })
+
+  const assignmentFor = (
+    agreement: Agreement,
+    tier: Tier,
+    decision: Extract<RouteDecision, { _tag: "Assigned" }>,
+    at: Date,
+    t0: Date,
+    intent: string | undefined,
+    reassignments: number
+  ): Assignment => {
+    const plan = slaPlan(agreement, tier, { t0, routedAt: at, ...(intent === undefined ? {} : { intent }) })
+    return {
+      repId: decision.repId,
+      pod: decision.pod,
+      strategy: decision.strategy,
+      tier: tier.name,
+      ...(plan.cadence === undefined || decision.flags.includes("abm_suppressed") ? {} : { cadence: plan.cadence }),
+      t0,
+      routedAt: at,
+      ...(plan.acceptBy === undefined ? {} : { acceptBy: plan.acceptBy }),
+      ...(plan.firstTouchBy === undefined ? {} : { firstTouchBy: plan.firstTouchBy }),
+      reassignments,
+      handledBreaches: []
+    }
+  }
+
+  const routingSummary = (decision: RouteDecision): RoutingSummary | undefined => {
+    switch (decision._tag) {
+      case "Assigned":
+        return { pod: decision.pod, strategy: decision.strategy, explanation: decision.explanation }
+      case "Queued":
+        return { pod: decision.queue, strategy: "queue", explanation: decision.explanation, queue: decision.queue }
+      case "NotRouted":
+        return undefined
+    }
+  }
+
+  /**
+   * Re-decide a lead after something changed (new inquiry, events, enrichment): store the
+   * new score and tier; a lead marketing holds that now qualifies is marked MQL and routed.
+   */
+  const decide = (
+    version: AgreementVersion,
+    lead: LeadRecord,
+    at: Date,
+    actor: Actor,
+    trigger: { readonly t0: Date; readonly intent?: string }
+  ) =>
+    Effect.gen(function*() {
+      const agreement = version.agreement
+      const events = yield* leads.events(lead.id)
+      const account = yield* accountOf(lead)
+      const evaluation = evaluateLead(agreement, lead, events, account, at)
+      const ctx = { at, actor, agreementVersion: version.version }
+      let next: LeadRecord = {
+        ...lead,
+        score: evaluation.score,
+        flags: uniq([...lead.flags.filter((f) => !f.startsWith("disqualified:") && f !== "provisional"), ...evaluation.flags]),
+        agreementVersion: version.version,
+        updatedAt: at
+      }
+      const timeline: Array<TimelineEntry> = []
+      const messages: Array<OutboxMessage> = []
+      let routeDecision: RouteDecision | undefined
+
+      const marketingHolds = lead.state.stage === "inquiry" || lead.state.stage === "nurture"
+      // while marketing holds the lead its tier follows the score; once sales has it, the handoff's tier stays
+      if (marketingHolds) next = { ...next, tier: evaluation.tier.name }
+      if (marketingHolds && evaluation.tier.handedTo === "sales") {
+        const via = evaluation.score.handRaise !== null ? "hand_raise" as const : "score" as const
+        const marked = transition(agreement, next.state, LeadCommand.MarkMql({ via, tier: evaluation.tier.name, fitSignature: fitSignature(lead.profile) }), ctx)
+        if (Either.isRight(marked)) {
+          next = { ...next, state: marked.right.state, tier: evaluation.tier.name }
+          timeline.push(...marked.right.timeline)
+          messages.push(message("lead.mql", next, at, { via, score: evaluation.score.total, tier: evaluation.tier.name }))
+          const { decision, reps } = yield* routeLead(agreement, next, evaluation.tier.tier, account, at, trigger)
+          routeDecision = decision
+          const summary = routingSummary(decision)
+          if (decision._tag === "Assigned") {
+            const routed = transition(agreement, next.state, LeadCommand.Route({ repId: decision.repId, pod: decision.pod }), ctx)
+            if (Either.isRight(routed)) {
+              next = {
+                ...next,
+                state: routed.right.state,
+                assignment: assignmentFor(agreement, evaluation.tier.tier, decision, at, trigger.t0, trigger.intent, 0),
+                flags: uniq([...next.flags, ...decision.flags]),
+                ...(summary === undefined ? {} : { routing: summary })
+              }
+              timeline.push(...routed.right.timeline)
+              const rep = reps.find((r) => r.id === decision.repId)
+              messages.push(message("lead.routed", next, at, { repId: decision.repId, pod: decision.pod, handoff: handoffContext(next, events, rep) }))
+            }
+          } else if (decision._tag === "Queued") {
+            const queued = transition(agreement, next.state, LeadCommand.Route({ pod: decision.queue, queue: decision.queue }), ctx)
+            if (Either.isRight(queued)) {
+              const plan = slaPlan(agreement, evaluation.tier.tier, { t0: trigger.t0, routedAt: at, ...(trigger.intent === undefined ? {} : { intent: trigger.intent }) })
+              next = {
+                ...next,
+                state: queued.right.state,
+                flags: uniq([...next.flags, ...decision.flags, "queued"]),
+                ...(summary === undefined ? {} : { routing: summary }),
+                // a queued MQL keeps a running first-touch clock, so a breach escalates it
+                assignment: {
+                  repId: "",
+                  pod: decision.queue,
+                  strategy: "queue",
+                  tier: evaluation.tier.name,
+                  t0: trigger.t0,
+                  routedAt: at,
+                  ...(plan.acceptBy === undefined ? {} : { acceptBy: plan.acceptBy }),
+                  ...(plan.firstTouchBy === undefined ? {} : { firstTouchBy: plan.firstTouchBy }),
+                  reassignments: 0,
+                  handledBreaches: []
+                }
+              }
+              timeline.push(...queued.right.timeline)
+              messages.push(message("lead.queued", next, at, { queue: decision.queue, reason: decision.reason }))
+            }
+          }
+        }
+      } else if (!marketingHolds && trigger.intent !== undefined && lead.state.ownerId !== undefined) {
+        // a new inquiry from a lead sales already works: tell the owner, keep the owner
+        messages.push(message("lead.activity", next, at, { repId: lead.state.ownerId, intent: trigger.intent }))
+      }
+      for (const n of notifications(agreement, { ...(account === undefined ? {} : { account }) })) {
+        if (trigger.intent !== undefined) messages.push(message("account.named_inbound", next, at, { repId: n.repId, domain: account?.domain }))
+      }
+      return { lead: next, timeline, messages, decision: { ...evaluation, ...(routeDecision === undefined ? {} : { route: routeDecision }) } }
+    })
+
+  const persist = (lead: LeadRecord, timeline: ReadonlyArray<TimelineEntry>, messages: ReadonlyArray<OutboxMessage>) =>
+    Effect.gen(function*() {
+      yield* leads.update(lead)
+      if (timeline.length > 0) yield* leads.appendTimeline(lead.id, timeline)
+      if (messages.length > 0) yield* outbox.publish(messages)
+    })
+
+  // A concurrent ingest of the same email may insert first: run again, as a merge.
+  const ingest: HandoffService["ingest"] = (input, actor) =>
+    ingestOnce(input, actor).pipe(
+      Effect.retry({ times: 3, while: (e) => e._tag === "EmailTaken" }),
+      Effect.orDie
+    )
+
+  const ingestOnce = (input: InboundLead, actor: Actor) =>
+    tx.transaction(Effect.gen(function*() {
+      const at = yield* now
+      const version = yield* agreements.active()
+      const email = normalizeEmail(input.profile.email)
+      const t0 = input.occurredAt ?? at
+      const inquiry: LeadEvent = {
+        type: input.intent ?? "inquiry",
+        occurredAt: t0,
+        properties: input.properties ?? {},
+        ...(input.profile.source?.channel === undefined ? {} : { channel: input.profile.source.channel }),
+        ...(input.profile.source?.campaign === undefined ? {} : { campaign: input.profile.source.campaign })
+      }
+      const existing = yield* leads.findByEmail(email)
+      const ctx = { at, actor, agreementVersion: version.version }
+      let lead: LeadRecord
+      let created: boolean
+      const opening: Array<TimelineEntry> = []
+      if (Option.isSome(existing)) {
+        created = false
+        const prev = existing.value
+        lead = {
+          ...prev,
+          profile: { ...prev.profile, ...definedOnly(input.profile), email: prev.profile.email, fields: { ...prev.profile.fields, ...input.profile.fields } },
+          updatedAt: at
+        }
+        opening.push({ ...inquiryEntry(ctx, `New inquiry (${inquiry.type}) merged into the existing lead.`), stage: prev.state.stage, from: prev.state.stage, data: { intent: inquiry.type } })
+      } else {
+        created = true
+        const id = (yield* ids.next("lead")) as LeadId
+        const domain = accountDomainOf(email, input.profile.domain)
+        lead = {
+          id,
+          email,
+          profile: input.profile,
+          ...(domain === undefined ? {} : { accountDomain: domain }),
+          createdAt: at,
+          updatedAt: at,
+          state: initialLeadState,
+          flags: [],
+          agreementVersion: version.version
+        }
+        yield* leads.insert(lead)
+        opening.push(inquiryEntry(ctx, `New inquiry (${inquiry.type}) from ${input.profile.source?.channel ?? "an unknown channel"}.`))
+        const pending = yield* leads.takePendingEvents(email)
+        if (pending.length > 0) yield* leads.appendEvents(id, pending)
+      }
+      yield* leads.appendEvents(lead.id, [inquiry])
+      const result = yield* decide(version, lead, at, actor, { t0, intent: inquiry.type })
+      const messages = created ? [message("lead.created", result.lead, at, { email }), ...result.messages] : result.messages
+      yield* persist(result.lead, [...opening, ...result.timeline], messages)
+      return { lead: result.lead, decision: result.decision, created }
+    }))
+
+  const recordEvents: HandoffService["recordEvents"] = (items, actor) =>
+    Effect.forEach(items, (item) =>
+      tx.transaction(Effect.gen(function*() {
+        const found = item.leadId !== undefined
+          ? yield* leads.findById(item.leadId as LeadId)
+          : item.email !== undefined
+          ? yield* leads.findByEmail(normalizeEmail(item.email))
+          : Option.none<LeadRecord>()
+        if (Option.isNone(found)) {
+          if (item.email === undefined) return { status: "rejected", reason: `no lead with id ${item.leadId}` } as const
+          const email = normalizeEmail(item.email)
+          yield* leads.holdPendingEvents(email, [item.event])
+          return { status: "pending", email } as const
+        }
+        const lead = found.value
+        yield* leads.appendEvents(lead.id, [item.event])
+        if (lead.state.stage === "merged" || lead.state.stage === "won") return { status: "attached", leadId: lead.id } as const
+        const at = yield* now
+        const version = yield* agreements.active()
+        const t0 = item.event.occurredAt
+        const result = yield* decide(version, lead, at, actor, { t0, ...(isHandRaise(version.agreement, item.event) ? { intent: item.event.type } : {}) })
+        yield* persist(result.lead, result.timeline, result.messages)
+        return { status: "attached", leadId: lead.id } as const
+      })))
+
+  const enrich: HandoffService["enrich"] = (leadId, enrichment, actor) =>
+    tx.transaction(Effect.gen(function*() {
+      const lead = yield* loadLead(leadId)
+      const at = yield* now
+      const version = yield* agreements.active()
+      const before = lead.score
+      const enriched: LeadRecord = { ...lead, profile: applyEnrichment(lead.profile, enrichment), enrichedAt: at }
+      const result = yield* decide(version, enriched, at, actor, { t0: at })
+      const entry: TimelineEntry = {
+        ...inquiryEntry({ at, actor, agreementVersion: version.version }, `Enriched: score ${before?.total ?? "—"} → ${result.lead.score?.total ?? "—"} (no longer provisional).`),
+        cause: "Enrichment",
+        stage: lead.state.stage,
+        from: lead.state.stage
+      }
+      yield* persist(result.lead, [entry, ...result.timeline], [message("lead.enriched", result.lead, at, { before: before?.total, after: result.lead.score?.total }), ...result.messages])
+      return { lead: result.lead, decision: result.decision }
+    }))
+
+  /** Apply one lifecycle command to a stored lead, with the extra record changes it implies. */
+  const command = (
+    leadId: string,
+    actor: Actor,
+    build: (lead: LeadRecord, agreement: Agreement) => LeadCommand,
+    after: (lead: LeadRecord, at: Date) => LeadRecord,
+    topic: string | undefined,
+    extra: Record<string, unknown> = {}
+  ) =>
+    tx.transaction(Effect.gen(function*() {
+      const lead = yield* loadLead(leadId)
+      const at = yield* now
+      const active = yield* agreements.active()
+      const r = transition(active.agreement, lead.state, build(lead, active.agreement), { at, actor, agreementVersion: active.version })
+      if (Either.isLeft(r)) return yield* Effect.fail(r.left)
+      const next = after({ ...lead, state: r.right.state, updatedAt: at, agreementVersion: active.version }, at)
+      yield* persist(next, r.right.timeline, topic === undefined ? [] : [message(topic, next, at, extra)])
+      return next
+    }))
+
+  const clearAssignment = (lead: LeadRecord): LeadRecord => {
+    const { assignment: _a, ...rest } = lead
+    return rest
+  }
+
+  const ensureRep = (repId: string) =>
+    repsDir.get(repId).pipe(
+      Effect.flatMap(Option.match({
+        onNone: () => Effect.fail(new RepNotFound({ repId, message: `No rep with id ${repId}.` })),
+        onSome: () => Effect.void
+      }))
+    )
+
+  const accept: HandoffService["accept"] = (leadId, repId, actor) =>
+    ensureRep(repId).pipe(Effect.zipRight(command(
+      leadId,
+      actor,
+      () => LeadCommand.Accept({ repId }),
+      (lead, at) => lead.assignment === undefined ? lead : { ...lead, assignment: { ...lead.assignment, acceptedAt: at } },
+      "lead.accepted",
+      { repId }
+    )))
+
+  const reject: HandoffService["reject"] = (leadId, input, actor) =>
+    command(
+      leadId,
+      actor,
+      (lead) => LeadCommand.Reject({
+        repId: input.repId,
+        reason: input.reason,
+        fitSignature: fitSignature(lead.profile),
+        ...(input.note === undefined ? {} : { note: input.note }),
+        ...(input.into === undefined ? {} : { into: input.into })
+      }),
+      (lead) => ({ ...clearAssignment(lead), flags: uniq([...lead.flags, `rejected_before:${input.reason}`]) }),
+      "lead.recycled",
+      { repId: input.repId, reason: input.reason, note: input.note }
+    )
+
+  const logActivity: HandoffService["logActivity"] = (leadId, activity, actor) =>
+    tx.transaction(Effect.gen(function*() {
+      yield* ensureRep(activity.repId)
+      yield* leads.appendActivity(leadId as LeadId, activity)
+      return yield* command(
+        leadId,
+        actor,
+        () => LeadCommand.LogActivity({ activity }),
+        (lead) =>
+          lead.assignment !== undefined && lead.assignment.firstTouchAt === undefined && lead.assignment.repId === activity.repId &&
+            activity.occurredAt.getTime() >= lead.assignment.routedAt.getTime()
+            ? { ...lead, assignment: { ...lead.assignment, firstTouchAt: activity.occurredAt } }
+            : lead,
+        undefined
+      )
+    }))
+
+  const qualify: HandoffService["qualify"] = (leadId, input, actor) =>
+    command(leadId, actor, () => LeadCommand.Qualify(input), (l) => l, "lead.sql", { repId: input.repId, framework: input.framework })
+
+  const openOpportunity: HandoffService["openOpportunity"] = (leadId, input, actor) =>
+    command(leadId, actor, () => LeadCommand.OpenOpportunity(input), (l) => l, "lead.opportunity", { amount: input.amount })
+
+  const closeOpportunity: HandoffService["closeOpportunity"] = (leadId, input, actor) =>
+    command(
+      leadId,
+      actor,
+      () => input.won ? LeadCommand.CloseWon(input.amount === undefined ? {} : { amount: input.amount }) : LeadCommand.CloseLost({}),
+      (l) => (input.won ? l : clearAssignment(l)),
+      input.won ? "lead.won" : "lead.recycled",
+      { won: input.won, amount: input.amount }
+    )
+
+  const handleBreaches: HandoffService["handleBreaches"] = (limit) =>
+    Effect.gen(function*() {
+      const at = yield* now
+      const due = yield* leads.dueAssignments(at, limit)
+      const handled: Array<{ leadId: string; breach: SlaBreach; action: string }> = []
+      for (const candidate of due) {
+        const out = yield* tx.transaction(Effect.gen(function*() {
+          // re-read inside the unit: another worker may have acted already
+          const lead = yield* leads.findById(candidate.id).pipe(Effect.map(Option.getOrUndefined))
+          const assignment = lead?.assignment
+          if (lead === undefined || assignment === undefined) return []
+          const version = yield* agreements.active()
+          const agreement = version.agreement
+          const activities = yield* leads.activities(lead.id)
+          const status = evaluateSla(agreement, {
+            tier: assignment.tier,
+            ...(assignment.cadence === undefined ? {} : { cadence: assignment.cadence }),
+            t0: assignment.t0,
+            routedAt: assignment.routedAt,
+            repId: assignment.repId,
+            ...(assignment.acceptBy === undefined ? {} : { acceptBy: assignment.acceptBy }),
+            ...(assignment.firstTouchBy === undefined ? {} : { firstTouchBy: assignment.firstTouchBy }),
+            ...(lead.state.acceptedAt === undefined ? {} : { acceptedAt: lead.state.acceptedAt }),
+            reassignments: assignment.reassignments
+          }, activities, at)
+          const fresh = status.breaches.filter((b) => b.doneAt === undefined && !assignment.handledBreaches.includes(b.key))
+          if (fresh.length === 0) return []
+          let next: LeadRecord = { ...lead, assignment: { ...assignment, handledBreaches: uniq([...assignment.handledBreaches, ...fresh.map((b) => b.key)]) }, updatedAt: at }
+          const timeline: Array<TimelineEntry> = []
+          const messages: Array<OutboxMessage> = []
+          const results: Array<{ leadId: string; breach: SlaBreach; action: string }> = []
+          const ctx = { at, actor: systemActor, agreementVersion: version.version }
+          for (const breach of fresh) {
+            messages.push(message("sla.breached", next, at, { kind: breach.kind, stepId: breach.stepId, dueAt: breach.dueAt.toISOString(), repId: assignment.repId, action: breach.action }))
+            if (breach.flag !== undefined) next = { ...next, flags: uniq([...next.flags, breach.flag]) }
+            if (breach.action === "reassign_backup" && assignment.repId !== "" && next.assignment !== undefined) {
+              const tier = agreement.tiers.find((t) => t.name === assignment.tier)
+              const backup = agreement.routing.pods.find((p) => p.id === assignment.pod)?.backup
+              if (tier !== undefined && backup !== undefined) {
+                const account = yield* accountOf(lead)
+                const backupTier: Tier = { ...tier, route: { pod: backup, onShiftOnly: tier.route?.onShiftOnly ?? false } }
+                const { decision, reps } = yield* routeLead(agreement, next, backupTier, account, at, { exclude: [assignment.repId], t0: assignment.t0 })
+                if (decision._tag === "Assigned") {
+                  const r = transition(agreement, next.state, LeadCommand.Reassign({ fromRepId: assignment.repId, toRepId: decision.repId, cause: breach.kind === "accept" ? "accept_sla_missed" : "first_touch_sla_missed", pod: decision.pod }), ctx)
+                  if (Either.isRight(r)) {
+                    const reassigned = assignmentFor(agreement, tier, decision, at, assignment.t0, undefined, assignment.reassignments + 1)
+                    next = { ...next, state: r.right.state, assignment: { ...reassigned, handledBreaches: next.assignment.handledBreaches }, routing: routingSummary(decision)! }
+                    timeline.push(...r.right.timeline)
+                    const rep = reps.find((x) => x.id === decision.repId)
+                    messages.push(message("lead.reassigned", next, at, { fromRepId: assignment.repId, toRepId: decision.repId, pod: decision.pod, cause: breach.kind, handoff: handoffContext(next, [], rep) }))
+                    results.push({ leadId: lead.id, breach, action: `reassigned to ${decision.repId}` })
+                    continue
+                  }
+                }
+              }
+              // nobody to reassign to: escalate to the manager instead
+              messages.push(message("sla.escalated", next, at, { kind: breach.kind, repId: assignment.repId }))
+              results.push({ leadId: lead.id, breach, action: "notified manager (no backup rep available)" })
+            } else {
+              const rep = assignment.repId === "" ? undefined : yield* repsDir.get(assignment.repId).pipe(Effect.map(Option.getOrUndefined))
+              messages.push(message("sla.escalated", next, at, { kind: breach.kind, repId: assignment.repId, managerId: rep?.managerId }))
+              results.push({ leadId: lead.id, breach, action: breach.action === "flag" ? "flagged" : `notified manager ${rep?.managerId ?? "(none set)"}` })
+            }
+          }
+          yield* persist(next, timeline, messages)
+          return results
+        }))
+        handled.push(...out)
+      }
+      return handled
+    })
+
+  return Handoff.of({ ingest, recordEvents, enrich, accept, reject, logActivity, qualify, openOpportunity, closeOpportunity, handleBreaches })
+})
+
+const definedOnly = <A extends object>(a: A): Partial<A> =>
+  Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)) as Partial<A>
+
+const isHandRaise = (agreement: Agreement, event: LeadEvent): boolean =>
+  agreement.handRaise.events.includes(event.type) || agreement.handRaise.pql.some((p) => p.event === event.type)
+
+/** The handoff service over whatever ports the layer is given. */
+export const HandoffLive = Layer.effect(Handoff, makeHandoff)

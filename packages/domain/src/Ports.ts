@@ -1,0 +1,154 @@
+/**
+ * Ports: what the handoff use cases need from the outside world, as Context tags.
+ *
+ * `packages/db` implements them on Postgres (and embedded PGlite); `InMemory.ts` here
+ * implements every one for tests and trying things out. The clock is effect's own
+ * `Clock` service (`TestClock` in tests), so nothing in the domain reads the time itself.
+ *
+ * Failures a caller can act on stay typed (`LeadNotFound`, `EmailTaken`, ...); an
+ * adapter's driver errors are defects.
+ */
+import { Context, Data, type Effect, type Option } from "effect"
+import type { Agreement, AgreementVersion } from "./Agreement.ts"
+import type { Account, LeadEvent, LeadId, LeadProfile, Rep, RepLoad } from "./Lead.ts"
+import type { LeadState, TimelineEntry } from "./Lifecycle.ts"
+import type { LedgerEntry } from "./Routing.ts"
+import type { Score } from "./Scoring.ts"
+import type { Activity } from "./Sla.ts"
+
+// ---------------------------------------------------------------------------
+// Records the store keeps
+// ---------------------------------------------------------------------------
+
+/** The current assignment of a lead to a rep, with its SLA deadlines. */
+export interface Assignment {
+  readonly repId: string
+  readonly pod: string
+  readonly strategy: string
+  readonly tier: string
+  readonly cadence?: string
+  /** T0: when the inquiry that started this handoff was submitted. */
+  readonly t0: Date
+  readonly routedAt: Date
+  readonly acceptBy?: Date
+  readonly firstTouchBy?: Date
+  readonly acceptedAt?: Date
+  readonly firstTouchAt?: Date
+  /** How many times this handoff has been reassigned after a breach. */
+  readonly reassignments: number
+  /** Breaches already acted on (`accept`, `first_touch`, `cadence:<step>`), so each is handled once. */
+  readonly handledBreaches: ReadonlyArray<string>
+}
+
+/** How the last routing decision went, as the lead view shows it. */
+export interface RoutingSummary {
+  readonly pod: string
+  readonly strategy: string
+  readonly explanation: ReadonlyArray<string>
+  /** Set when nobody could take the lead: the queue it waits in. */
+  readonly queue?: string
+}
+
+export interface LeadRecord {
+  readonly id: LeadId
+  /** Normalized email: the dedupe key. */
+  readonly email: string
+  readonly profile: LeadProfile
+  /** The account domain the lead was matched to (never a free-mail domain). */
+  readonly accountDomain?: string
+  readonly createdAt: Date
+  readonly updatedAt: Date
+  readonly enrichedAt?: Date
+  readonly state: LeadState
+  readonly score?: Score
+  readonly tier?: string
+  readonly routing?: RoutingSummary
+  readonly assignment?: Assignment
+  readonly flags: ReadonlyArray<string>
+  /** The agreement version that made the latest decision about this lead. */
+  readonly agreementVersion: number
+}
+
+/** A message for the transactional outbox: webhooks and Slack deliveries are made from these. */
+export interface OutboxMessage {
+  readonly topic: string
+  readonly key: string
+  readonly payload: Readonly<Record<string, unknown>>
+  readonly at: Date
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+export class LeadNotFound extends Data.TaggedError("LeadNotFound")<{ readonly leadId: string; readonly message: string }> {}
+
+/** Another lead already has this normalized email (a concurrent insert won). */
+export class EmailTaken extends Data.TaggedError("EmailTaken")<{ readonly email: string; readonly message: string }> {}
+
+export class RepNotFound extends Data.TaggedError("RepNotFound")<{ readonly repId: string; readonly message: string }> {}
+
+// ---------------------------------------------------------------------------
+// Ports
+// ---------------------------------------------------------------------------
+
+export class LeadStore extends Context.Tag("@handoff/domain/LeadStore")<LeadStore, {
+  readonly findById: (id: LeadId) => Effect.Effect<Option.Option<LeadRecord>>
+  readonly findByEmail: (normalizedEmail: string) => Effect.Effect<Option.Option<LeadRecord>>
+  readonly insert: (lead: LeadRecord) => Effect.Effect<void, EmailTaken>
+  readonly update: (lead: LeadRecord) => Effect.Effect<void>
+  readonly events: (id: LeadId) => Effect.Effect<ReadonlyArray<LeadEvent>>
+  readonly appendEvents: (id: LeadId, events: ReadonlyArray<LeadEvent>) => Effect.Effect<void>
+  /** Keep events for an email no lead has yet; they are attached when the lead appears. */
+  readonly holdPendingEvents: (normalizedEmail: string, events: ReadonlyArray<LeadEvent>) => Effect.Effect<void>
+  /** Take (and remove) the events held for an email. */
+  readonly takePendingEvents: (normalizedEmail: string) => Effect.Effect<ReadonlyArray<LeadEvent>>
+  readonly appendTimeline: (id: LeadId, entries: ReadonlyArray<TimelineEntry>) => Effect.Effect<void>
+  readonly timeline: (id: LeadId) => Effect.Effect<ReadonlyArray<TimelineEntry>>
+  readonly activities: (id: LeadId) => Effect.Effect<ReadonlyArray<Activity>>
+  readonly appendActivity: (id: LeadId, activity: Activity) => Effect.Effect<void>
+  /** Leads with a live assignment whose next SLA deadline is at or before `now`. */
+  readonly dueAssignments: (now: Date, limit: number) => Effect.Effect<ReadonlyArray<LeadRecord>>
+}>() {}
+
+export class RepDirectory extends Context.Tag("@handoff/domain/RepDirectory")<RepDirectory, {
+  readonly list: () => Effect.Effect<ReadonlyArray<Rep>>
+  readonly get: (id: string) => Effect.Effect<Option.Option<Rep>>
+  /** Open leads and leads assigned since the start of the rep's day, per rep id. */
+  readonly loads: (now: Date) => Effect.Effect<ReadonlyMap<string, RepLoad>>
+}>() {}
+
+export class AccountDirectory extends Context.Tag("@handoff/domain/AccountDirectory")<AccountDirectory, {
+  readonly findByDomain: (domain: string) => Effect.Effect<Option.Option<Account>>
+}>() {}
+
+export class RotationLedger extends Context.Tag("@handoff/domain/RotationLedger")<RotationLedger, {
+  /** The ledger of these pods, oldest first. */
+  readonly read: (pods: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<LedgerEntry>>
+  readonly append: (entries: ReadonlyArray<LedgerEntry>) => Effect.Effect<void>
+}>() {}
+
+export class AgreementStore extends Context.Tag("@handoff/domain/AgreementStore")<AgreementStore, {
+  readonly active: () => Effect.Effect<AgreementVersion>
+  readonly version: (version: number) => Effect.Effect<Option.Option<AgreementVersion>>
+  readonly versions: () => Effect.Effect<ReadonlyArray<AgreementVersion>>
+  /** Store a new version and make it the active one. */
+  readonly activate: (agreement: Agreement, createdBy: string, at: Date) => Effect.Effect<AgreementVersion>
+}>() {}
+
+export class Outbox extends Context.Tag("@handoff/domain/Outbox")<Outbox, {
+  readonly publish: (messages: ReadonlyArray<OutboxMessage>) => Effect.Effect<void>
+}>() {}
+
+export class IdGenerator extends Context.Tag("@handoff/domain/IdGenerator")<IdGenerator, {
+  /** A new unique id with a readable prefix (`lead_…`, `opp_…`). */
+  readonly next: (prefix: string) => Effect.Effect<string>
+}>() {}
+
+/**
+ * Runs a use case as one unit: on Postgres, one transaction (so a lead, its timeline
+ * and its outbox rows are written together or not at all). In memory, as is.
+ */
+export class Transactor extends Context.Tag("@handoff/domain/Transactor")<Transactor, {
+  readonly transaction: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+}>() {}

@@ -1,0 +1,21 @@
+/**
+ * @handoff/domain — the pure core of Handoff: the agreement and everything it decides.
+ */
+export * from "./Agreement.ts"
+export * from "./AgreementDocument.ts"
+export * from "./AgreementTests.ts"
+export * from "./Attribution.ts"
+export * from "./BusinessTime.ts"
+export * from "./Condition.ts"
+export * from "./DefaultAgreement.ts"
+export * from "./Handoff.ts"
+export * from "./InMemory.ts"
+export * from "./IsoDuration.ts"
+export * from "./Lead.ts"
+export * from "./Lifecycle.ts"
+export * from "./Ports.ts"
+export * from "./Routing.ts"
+export * from "./Scoring.ts"
+export * from "./Sla.ts"
+export * from "./Tiering.ts"
+export * from "./Waterfall.ts"
