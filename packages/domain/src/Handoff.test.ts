@@ -1,11 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Layer, Ref, TestClock } from "effect"
+import { Effect, Exit, Layer, Ref, Schema, TestClock } from "effect"
 import { defaultAgreement } from "./DefaultAgreement.ts"
 import { Handoff, HandoffLive } from "./Handoff.ts"
 import { emptyState, InMemoryRef, inMemoryLayer, withAccounts, withReps } from "./InMemory.ts"
 import type { Account, LeadProfile, Rep, RepId } from "./Lead.ts"
 import { isInLimbo } from "./Lifecycle.ts"
-import type { LeadRecord } from "./Ports.ts"
+import { type LeadRecord, LeadRecord as LeadRecordSchema } from "./Ports.ts"
 
 const tuesday10am = new Date("2026-01-06T15:00:00Z") // 10:00 in New York
 const api = { kind: "api_key", id: "key_forms" } as const
@@ -88,6 +88,9 @@ describe("ingest: an inbound inquiry is scored, tiered, routed and timed in one 
       expect(routed.payload.handoff).toMatchObject({ title: "VP Sales", company: "BigCo", raisedHand: true })
       expect(state.ledger.filter((e) => e.kind === "credit")).toHaveLength(1)
       expect((state.timeline.get(lead.id) ?? []).map((e) => e.stage)).toEqual(["inquiry", "mql", "mql"])
+      // what the store keeps survives JSON as it is (the Postgres adapter stores these forms)
+      const json = JSON.parse(JSON.stringify(Schema.encodeSync(LeadRecordSchema)(lead)))
+      expect(Schema.decodeUnknownSync(LeadRecordSchema)(json)).toEqual(lead)
     }).pipe(Effect.provide(setup())))
 
   it.effect("the same person again (other case, same address) is merged into one lead, not duplicated", () =>

@@ -159,7 +159,7 @@ export const EventType = Schema.String.pipe(
 /** Something a lead did: a page view, a download, a demo request, an in-product milestone. */
 export const LeadEvent = Schema.Struct({
   type: EventType,
-  occurredAt: Schema.DateFromSelf,
+  occurredAt: Schema.Date,
   properties: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Scalar }), { default: () => ({}) }),
   channel: Schema.optional(Schema.String),
   campaign: Schema.optional(Schema.String)
@@ -203,7 +203,7 @@ export const Rep = Schema.Struct({
   }),
   weight: Schema.Number.pipe(Schema.positive()),
   active: Schema.Boolean,
-  outOfOffice: Schema.Array(Schema.Struct({ from: Schema.DateFromSelf, to: Schema.DateFromSelf })),
+  outOfOffice: Schema.Array(Schema.Struct({ from: Schema.Date, to: Schema.Date })),
   territories: Schema.Array(Schema.String),
   segments: Schema.Array(Schema.String),
   bookingUrl: Schema.optional(Schema.String),

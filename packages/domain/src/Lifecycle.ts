@@ -69,17 +69,17 @@ export type ReassignCause = typeof ReassignCause.Type
 const RecycleInfo = Schema.Struct({
   reason: NurtureReason,
   /** When it was recycled. */
-  at: Schema.DateFromSelf,
+  at: Schema.Date,
   /** The nurture track (`education`, `low_frequency`, ...) from the agreement's rule. */
   track: Schema.optional(Schema.String),
   /** Before this, the lead cannot become an MQL again on its score (a hand-raise still can). */
-  reevaluateAt: Schema.optional(Schema.DateFromSelf)
+  reevaluateAt: Schema.optional(Schema.Date)
 })
 
 const RejectionRecord = Schema.Struct({
   reason: RejectionReason,
   repId: Schema.String,
-  at: Schema.DateFromSelf,
+  at: Schema.Date,
   note: Schema.optional(Schema.String)
 })
 
@@ -98,12 +98,12 @@ export const LeadState = Schema.Struct({
   /** The tier of the current handoff (hot, warm-plus, warm). */
   tier: Schema.optional(Schema.String),
   mqlVia: Schema.optional(MqlVia),
-  mqlAt: Schema.optional(Schema.DateFromSelf),
+  mqlAt: Schema.optional(Schema.Date),
   /** When the current owner got the lead (routing or reassignment): starts the accept clock and the inactivity clock. */
-  assignedAt: Schema.optional(Schema.DateFromSelf),
-  acceptedAt: Schema.optional(Schema.DateFromSelf),
+  assignedAt: Schema.optional(Schema.Date),
+  acceptedAt: Schema.optional(Schema.Date),
   /** The latest sales activity logged on the lead. */
-  lastActivityAt: Schema.optional(Schema.DateFromSelf),
+  lastActivityAt: Schema.optional(Schema.Date),
   /** Reassignments after SLA breaches in the current handoff. */
   reassignments: Schema.Number,
   flags: Schema.Array(Schema.String),
@@ -115,7 +115,7 @@ export const LeadState = Schema.Struct({
    * Rejected as wrong ICP: blocked from score-based MQL until the fit data changes (a
    * different fit signature). A hand-raise still reaches sales, flagged.
    */
-  wrongIcpBlock: Schema.optional(Schema.Struct({ fitSignature: Schema.String, at: Schema.DateFromSelf, repId: Schema.String })),
+  wrongIcpBlock: Schema.optional(Schema.Struct({ fitSignature: Schema.String, at: Schema.Date, repId: Schema.String })),
   /** The surviving lead this one was merged into. */
   mergedInto: Schema.optional(Schema.String),
   /** How many times the lead became an MQL (2+ = a returning lead). */
@@ -128,13 +128,13 @@ export const LeadState = Schema.Struct({
     repId: Schema.String,
     framework: Schema.String,
     fields: Schema.Record({ key: Schema.String, value: Scalar }),
-    at: Schema.DateFromSelf
+    at: Schema.Date
   })),
   opportunity: Schema.optional(Schema.Struct({
     id: Schema.optional(Schema.String),
     amount: Schema.Number,
-    openedAt: Schema.DateFromSelf,
-    closedAt: Schema.optional(Schema.DateFromSelf),
+    openedAt: Schema.Date,
+    closedAt: Schema.optional(Schema.Date),
     won: Schema.optional(Schema.Boolean)
   }))
 })
@@ -145,7 +145,7 @@ export const initialLeadState: LeadState = { stage: "inquiry", reassignments: 0,
 
 /** One append-only line of a lead's history. `stage` is the stage after the entry, `from` the one before. */
 export const TimelineEntry = Schema.Struct({
-  at: Schema.DateFromSelf,
+  at: Schema.Date,
   stage: Stage,
   from: Stage,
   /** The command that caused it (`Accept`, `Reject`, ...), or `Inquiry` for the opening entry. */

@@ -8,66 +8,70 @@
  * Failures a caller can act on stay typed (`LeadNotFound`, `EmailTaken`, ...); an
  * adapter's driver errors are defects.
  */
-import { Context, Data, type Effect, type Option } from "effect"
+import { Context, Data, type Effect, type Option, Schema } from "effect"
 import type { Agreement, AgreementVersion } from "./Agreement.ts"
-import type { Account, LeadEvent, LeadId, LeadProfile, Rep, RepLoad } from "./Lead.ts"
-import type { LeadState, TimelineEntry } from "./Lifecycle.ts"
+import { type Account, type LeadEvent, LeadId, LeadProfile, type Rep, type RepLoad } from "./Lead.ts"
+import { LeadState, type TimelineEntry } from "./Lifecycle.ts"
 import type { LedgerEntry } from "./Routing.ts"
-import type { Score } from "./Scoring.ts"
+import { Score } from "./Scoring.ts"
 import type { Activity } from "./Sla.ts"
 
 // ---------------------------------------------------------------------------
 // Records the store keeps
 // ---------------------------------------------------------------------------
 
-/** The current assignment of a lead to a rep, with its SLA deadlines. */
-export interface Assignment {
-  readonly repId: string
-  readonly pod: string
-  readonly strategy: string
-  readonly tier: string
-  readonly cadence?: string
+/** The current assignment of a lead to a rep (or a queue, `repId` ""), with its SLA deadlines. */
+export const Assignment = Schema.Struct({
+  repId: Schema.String,
+  pod: Schema.String,
+  strategy: Schema.String,
+  tier: Schema.String,
+  cadence: Schema.optional(Schema.String),
   /** T0: when the inquiry that started this handoff was submitted. */
-  readonly t0: Date
-  readonly routedAt: Date
-  readonly acceptBy?: Date
-  readonly firstTouchBy?: Date
-  readonly acceptedAt?: Date
-  readonly firstTouchAt?: Date
+  t0: Schema.Date,
+  routedAt: Schema.Date,
+  acceptBy: Schema.optional(Schema.Date),
+  firstTouchBy: Schema.optional(Schema.Date),
+  acceptedAt: Schema.optional(Schema.Date),
+  firstTouchAt: Schema.optional(Schema.Date),
   /** How many times this handoff has been reassigned after a breach. */
-  readonly reassignments: number
+  reassignments: Schema.Number,
   /** Breaches already acted on (`accept`, `first_touch`, `cadence:<step>`), so each is handled once. */
-  readonly handledBreaches: ReadonlyArray<string>
-}
+  handledBreaches: Schema.Array(Schema.String)
+})
+export type Assignment = typeof Assignment.Type
 
 /** How the last routing decision went, as the lead view shows it. */
-export interface RoutingSummary {
-  readonly pod: string
-  readonly strategy: string
-  readonly explanation: ReadonlyArray<string>
+export const RoutingSummary = Schema.Struct({
+  pod: Schema.String,
+  strategy: Schema.String,
+  explanation: Schema.Array(Schema.String),
   /** Set when nobody could take the lead: the queue it waits in. */
-  readonly queue?: string
-}
+  queue: Schema.optional(Schema.String)
+})
+export type RoutingSummary = typeof RoutingSummary.Type
 
-export interface LeadRecord {
-  readonly id: LeadId
+/** A lead as the store keeps it. Dates encode as ISO 8601 strings. */
+export const LeadRecord = Schema.Struct({
+  id: LeadId,
   /** Normalized email: the dedupe key. */
-  readonly email: string
-  readonly profile: LeadProfile
+  email: Schema.String,
+  profile: LeadProfile,
   /** The account domain the lead was matched to (never a free-mail domain). */
-  readonly accountDomain?: string
-  readonly createdAt: Date
-  readonly updatedAt: Date
-  readonly enrichedAt?: Date
-  readonly state: LeadState
-  readonly score?: Score
-  readonly tier?: string
-  readonly routing?: RoutingSummary
-  readonly assignment?: Assignment
-  readonly flags: ReadonlyArray<string>
+  accountDomain: Schema.optional(Schema.String),
+  createdAt: Schema.Date,
+  updatedAt: Schema.Date,
+  enrichedAt: Schema.optional(Schema.Date),
+  state: LeadState,
+  score: Schema.optional(Score),
+  tier: Schema.optional(Schema.String),
+  routing: Schema.optional(RoutingSummary),
+  assignment: Schema.optional(Assignment),
+  flags: Schema.Array(Schema.String),
   /** The agreement version that made the latest decision about this lead. */
-  readonly agreementVersion: number
-}
+  agreementVersion: Schema.Number
+})
+export type LeadRecord = typeof LeadRecord.Type
 
 /** A message for the transactional outbox: webhooks and Slack deliveries are made from these. */
 export interface OutboxMessage {

@@ -3,16 +3,16 @@ import { FastCheck, Schema } from "effect"
 import { Agreement, type Tier } from "./Agreement.ts"
 import { defaultAgreement } from "./DefaultAgreement.ts"
 import { type Account, LeadProfile, Rep, type RepId, type RepLoad } from "./Lead.ts"
-import { type LedgerEntry, LedgerEntryJson, route, type RouteDecision, type RoutingInput } from "./Routing.ts"
+import { LedgerEntry, route, type RouteDecision, type RoutingInput } from "./Routing.ts"
 
 // ---------------------------------------------------------------------------
 // helpers
 // ---------------------------------------------------------------------------
 
-type RepInput = Partial<Omit<typeof Rep.Encoded, "id">>
+type RepInput = Partial<Omit<typeof Rep.Type, "id">>
 
 const makeRep = (id: string, over: RepInput = {}): Rep =>
-  Schema.decodeUnknownSync(Rep)({
+  Schema.decodeUnknownSync(Schema.typeSchema(Rep))({
     id,
     name: id,
     role: "ae",
@@ -299,7 +299,7 @@ describe("rotation from the ledger", () => {
     const agreement = agreementOf({ pods: [{ id: "ae", strategy: "weighted" }] })
     const reps = [makeRep("rep-a", { weight: 2 }), makeRep("rep-b", { weight: 1 }), makeRep("rep-c", { weight: 1 })]
     const { ledger } = simulate(agreement, baseInput(agreement, reps), 7)
-    const codec = Schema.parseJson(Schema.Array(LedgerEntryJson))
+    const codec = Schema.parseJson(Schema.Array(LedgerEntry))
     const read = Schema.decodeUnknownSync(codec)(Schema.encodeSync(codec)(ledger))
     expect(read).toEqual(ledger)
     const a = route(agreement, baseInput(agreement, reps, { ledger }))
@@ -742,7 +742,7 @@ describe("decisions", () => {
       const { ledger } = simulate(agreement, baseInput(agreement, reps, { loads, now }), history)
       const input = baseInput(agreement, reps, { loads, now, ledger })
       const a = route(agreement, input)
-      const b = route(agreement, { ...input, reps: reps.map((r) => makeRep(r.id, Schema.encodeSync(Rep)(r))), ledger: [...ledger], loads: new Map(loads) })
+      const b = route(agreement, { ...input, reps: reps.map((r) => Schema.decodeUnknownSync(Rep)(Schema.encodeSync(Rep)(r))), ledger: [...ledger], loads: new Map(loads) })
       expect(b).toEqual(a)
     },
     { fastCheck: { numRuns: 100 } }

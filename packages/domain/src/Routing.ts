@@ -92,7 +92,7 @@ export type LedgerEntryKind = typeof LedgerEntryKind.Type
  */
 export const LedgerEntry = Schema.Struct({
   pod: Schema.String,
-  at: Schema.DateFromSelf,
+  at: Schema.Date,
   kind: LedgerEntryKind,
   repId: Schema.optional(Schema.String),
   leadId: Schema.optional(Schema.String),
@@ -100,9 +100,6 @@ export const LedgerEntry = Schema.Struct({
   members: Schema.optional(Schema.Array(Schema.String))
 })
 export type LedgerEntry = typeof LedgerEntry.Type
-
-/** The same entry with `at` as an ISO 8601 string: for JSON (the ledger endpoint, a JSON column). */
-export const LedgerEntryJson = Schema.Struct({ ...LedgerEntry.fields, at: Schema.Date })
 
 // ---------------------------------------------------------------------------
 // The decision

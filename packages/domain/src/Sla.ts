@@ -45,7 +45,7 @@ export const Activity = Schema.Struct({
   repId: Schema.NonEmptyTrimmedString,
   kind: ActivityKind,
   connected: Schema.Boolean,
-  occurredAt: Schema.DateFromSelf
+  occurredAt: Schema.Date
 })
 export type Activity = typeof Activity.Type
 
