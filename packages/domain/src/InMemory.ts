@@ -11,8 +11,8 @@ import { wallClock } from "./BusinessTime.ts"
 import type { Account, LeadEvent, Rep, RepLoad } from "./Lead.ts"
 import type { TimelineEntry } from "./Lifecycle.ts"
 import {
-  AccountDirectory, AgreementStore, EmailTaken, IdGenerator, type LeadRecord, LeadStore, Outbox, type OutboxMessage,
-  RepDirectory, RotationLedger, Transactor
+  AccountDirectory, AgreementStore, EmailTaken, IdGenerator, type LeadRecord, LeadStore, nextSlaDeadline, Outbox,
+  type OutboxMessage, RepDirectory, RotationLedger, Transactor
 } from "./Ports.ts"
 import type { LedgerEntry } from "./Routing.ts"
 import type { Activity } from "./Sla.ts"
@@ -50,16 +50,6 @@ export const emptyState = (agreement: Agreement, at = new Date(0)): InMemoryStat
 const put = <K, V>(m: ReadonlyMap<K, V>, k: K, v: V): ReadonlyMap<K, V> => new Map(m).set(k, v)
 const appendTo = <V>(m: ReadonlyMap<string, ReadonlyArray<V>>, k: string, vs: ReadonlyArray<V>) => put(m, k, [...(m.get(k) ?? []), ...vs])
 
-/** The next SLA instant still to act on, for `dueAssignments`. */
-const nextDeadline = (lead: LeadRecord): number | undefined => {
-  const a = lead.assignment
-  if (a === undefined) return undefined
-  const times: Array<number> = []
-  if (a.acceptBy !== undefined && a.acceptedAt === undefined && lead.state.acceptedAt === undefined && !a.handledBreaches.includes("accept")) times.push(a.acceptBy.getTime())
-  if (a.firstTouchBy !== undefined && a.firstTouchAt === undefined && !a.handledBreaches.includes("first_touch")) times.push(a.firstTouchBy.getTime())
-  return times.length === 0 ? undefined : Math.min(...times)
-}
-
 /** Every port over one shared state `Ref`; `ref` is exposed so tests can look inside. */
 export const makeInMemory = (ref: Ref.Ref<InMemoryState>) => {
   const read = Ref.get(ref)
@@ -92,7 +82,7 @@ export const makeInMemory = (ref: Ref.Ref<InMemoryState>) => {
     dueAssignments: (now, limit) =>
       read.pipe(Effect.map((s) =>
         [...s.leads.values()]
-          .map((l) => [l, nextDeadline(l)] as const)
+          .map((l) => [l, nextSlaDeadline(l)?.getTime()] as const)
           .filter((x): x is readonly [LeadRecord, number] => x[1] !== undefined && x[1] <= now.getTime())
           .sort((a, b) => a[1] - b[1])
           .slice(0, limit)

@@ -73,6 +73,21 @@ export const LeadRecord = Schema.Struct({
 })
 export type LeadRecord = typeof LeadRecord.Type
 
+/**
+ * The next SLA instant a sweep must look at for this lead: an accept deadline not yet met,
+ * or a first-touch deadline not yet met, whichever comes first and was not acted on.
+ * Stores index it so the breach sweep finds due leads without scanning.
+ */
+export const nextSlaDeadline = (lead: LeadRecord): Date | undefined => {
+  const a = lead.assignment
+  if (a === undefined) return undefined
+  const times: Array<number> = []
+  const accepted = a.acceptedAt !== undefined || lead.state.acceptedAt !== undefined
+  if (a.acceptBy !== undefined && !accepted && !a.handledBreaches.includes("accept")) times.push(a.acceptBy.getTime())
+  if (a.firstTouchBy !== undefined && a.firstTouchAt === undefined && !a.handledBreaches.includes("first_touch")) times.push(a.firstTouchBy.getTime())
+  return times.length === 0 ? undefined : new Date(Math.min(...times))
+}
+
 /** A message for the transactional outbox: webhooks and Slack deliveries are made from these. */
 export interface OutboxMessage {
   readonly topic: string

@@ -1,0 +1,134 @@
+/**
+ * Opening the store: PostgreSQL through pg when a `DATABASE_URL` is given, embedded PGlite
+ * (a real Postgres compiled to WASM, in this process) otherwise.
+ *
+ * Embedded mode keeps its files in a data folder (default `.handoff/data`) and takes a lock
+ * on it: two processes on one PGlite folder would corrupt it, so a second one gets a clear
+ * error instead. PGlite runs without fsync — it is the trying-out default, not the
+ * production store.
+ */
+import { PGlite } from "@electric-sql/pglite"
+import { Context, Data, Effect, Layer } from "effect"
+import { Kysely, PostgresDialect } from "kysely"
+import { mkdirSync } from "node:fs"
+import { resolve } from "node:path"
+import pg from "pg"
+import lockfile from "proper-lockfile"
+import { migrateToLatest } from "./migrations.ts"
+import { PgliteDialect } from "./PgliteDialect.ts"
+import type { DB } from "./schema.ts"
+
+export type Engine = "postgres" | "pglite"
+
+export interface DatabaseOptions {
+  /** A PostgreSQL connection string; without it, embedded PGlite. */
+  readonly url?: string | undefined
+  /** PGlite's data folder; `memory://` for a throwaway in-memory database. Default `.handoff/data`. */
+  readonly dataDir?: string | undefined
+  /** Postgres only: the schema to work in (tests give each file its own). */
+  readonly schema?: string | undefined
+  /** Postgres only: pool size (default 10). */
+  readonly poolSize?: number | undefined
+  /** Run pending migrations when opening (default true). */
+  readonly migrate?: boolean | undefined
+}
+
+export interface Database {
+  readonly kysely: Kysely<DB>
+  readonly engine: Engine
+  /** Where the data lives, for messages: a redacted URL or the data folder. */
+  readonly location: string
+  readonly close: () => Promise<void>
+}
+
+export class DataFolderLocked extends Data.TaggedError("DataFolderLocked")<{ readonly dataDir: string; readonly message: string }> {}
+
+/** `postgres://user:secret@host/db` → `postgres://user:***@host/db`: never log a password. */
+export const redactUrl = (url: string): string => {
+  try {
+    const u = new URL(url)
+    if (u.password !== "") u.password = "***"
+    return u.toString()
+  } catch {
+    return "(unparseable database URL)"
+  }
+}
+
+const validSchema = /^[a-z_][a-z0-9_]{0,62}$/
+
+/** Open the store (and migrate it unless told not to). */
+export const openDatabase = async (options: DatabaseOptions = {}): Promise<Database> => {
+  if (options.url !== undefined && options.url !== "") {
+    if (options.schema !== undefined && !validSchema.test(options.schema)) throw new Error(`invalid schema name ${options.schema}`)
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` })
+    })
+    const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+    const db: Database = { kysely, engine: "postgres", location: redactUrl(options.url), close: () => kysely.destroy() }
+    try {
+      if (options.migrate ?? true) await migrateToLatest(kysely)
+    } catch (e) {
+      await db.close()
+      throw e
+    }
+    return db
+  }
+
+  const dataDir = options.dataDir ?? ".handoff/data"
+  const inMemory = dataDir.startsWith("memory://")
+  let unlock: (() => Promise<void>) | undefined
+  if (!inMemory) {
+    const dir = resolve(dataDir)
+    mkdirSync(dir, { recursive: true })
+    try {
+      unlock = await lockfile.lock(dir, { lockfilePath: `${dir}.lock`, stale: 15_000, update: 5_000, retries: 0, realpath: false })
+    } catch (e) {
+      if ((e as { code?: string }).code === "ELOCKED") {
+        throw new DataFolderLocked({
+          dataDir: dir,
+          message: `The embedded database at ${dir} is already open in another Handoff process. ` +
+            `Stop that process, or point this one at another folder (HANDOFF_DATA_DIR) or at PostgreSQL (DATABASE_URL).`
+        })
+      }
+      throw e
+    }
+  }
+  const client = inMemory ? new PGlite() : new PGlite(resolve(dataDir))
+  const kysely = new Kysely<DB>({ dialect: new PgliteDialect(client) })
+  const db: Database = {
+    kysely,
+    engine: "pglite",
+    location: inMemory ? "memory://" : resolve(dataDir),
+    close: async () => {
+      await kysely.destroy()
+      await unlock?.()
+    }
+  }
+  try {
+    if (options.migrate ?? true) await migrateToLatest(kysely)
+  } catch (e) {
+    await db.close()
+    throw e
+  }
+  return db
+}
+
+/** The open store, as a service. */
+export class Db extends Context.Tag("@handoff/db/Db")<Db, Database>() {
+  /** Open on acquire, close (pool destroyed, lock released) on release. */
+  static readonly layer = (options: DatabaseOptions): Layer.Layer<Db, DataFolderLocked> =>
+    Layer.scoped(
+      Db,
+      Effect.acquireRelease(
+        Effect.tryPromise({ try: () => openDatabase(options), catch: (e) => e }).pipe(
+          Effect.catchAll((e) => (e instanceof DataFolderLocked ? Effect.fail(e) : Effect.die(e)))
+        ),
+        (db) => Effect.promise(() => db.close())
+      )
+    )
+
+  /** Wrap an already open store (its owner closes it). */
+  static readonly fromOpen = (db: Database): Layer.Layer<Db> => Layer.succeed(Db, db)
+}

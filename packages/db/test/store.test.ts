@@ -1,0 +1,205 @@
+/**
+ * The repository and use-case suite, run the same on embedded PGlite and on the real
+ * PostgreSQL server.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import {
+  type Account, AgreementStore, decodeAgreement, defaultAgreementYaml, Handoff, HandoffLive, LeadStore, type Rep, type RepId
+} from "@handoff/domain"
+import { Effect, Either, Exit, Layer, Option, TestClock } from "effect"
+import { sql } from "kysely"
+import { parse as parseYaml } from "yaml"
+import { Db } from "../src/Database.ts"
+import { migrations, migrateToLatest } from "../src/migrations.ts"
+import { StoreAdmin, storeLayer } from "../src/Store.ts"
+import { engines, type TestStore } from "./engines.ts"
+
+const tuesday10am = new Date("2026-01-06T15:00:00Z")
+const api = { kind: "api_key", id: "key_test" } as const
+
+export const rep = (id: string, pods: Array<string>, extra: Partial<Rep> = {}): Rep => ({
+  id: id as RepId,
+  name: id.toUpperCase(),
+  role: pods.some((p) => p.startsWith("ae")) ? "ae" : "sdr",
+  pods,
+  timezone: "America/New_York",
+  workingHours: { "mon-fri": ["09:00", "18:00"] },
+  capacity: { maxOpen: 5000, maxPerDay: 5000 },
+  weight: 1,
+  active: true,
+  outOfOffice: [],
+  territories: [],
+  segments: [],
+  bookingUrl: `https://cal.example/${id}`,
+  managerId: "mgr-1" as RepId,
+  ...extra
+})
+
+export const team: ReadonlyArray<Rep> = [
+  rep("ae-1", ["ae-direct"]),
+  rep("ae-2", ["ae-direct"]),
+  rep("ae-9", ["ae-backup"]),
+  rep("sdr-us", ["sdr"], { territories: ["US", "CA"] }),
+  rep("sdr-de", ["sdr"], { territories: ["DE", "AT", "CH"] }),
+  rep("sdr-b", ["sdr-backup"])
+]
+
+/** The domain services on an open store, seeded with the team and an ABM account. */
+export const handoffOn = (db: TestStore) => HandoffLive.pipe(Layer.provideMerge(storeLayer), Layer.provideMerge(Db.fromOpen(db)))
+
+export const seed = (accounts: ReadonlyArray<Account> = []) =>
+  Effect.gen(function*() {
+    const admin = yield* StoreAdmin
+    yield* admin.ensureAgreement(tuesday10am)
+    for (const r of team) yield* admin.upsertRep(r, tuesday10am)
+    for (const a of accounts) yield* admin.upsertAccount(a, tuesday10am)
+  })
+
+const hot = (email: string) => ({
+  profile: { email, firstName: "Dana", title: "VP Sales", company: "BigCo", employees: 800, industry: "software", estimatedAcv: 90000, country: "US" },
+  intent: "demo_request"
+})
+
+describe.each(engines)("store on $name", ({ available, open }) => {
+  let db: TestStore
+  beforeAll(async () => {
+    if (available) db = await open()
+  })
+  afterAll(async () => {
+    await db?.close()
+  })
+  const test = available ? it.effect : it.effect.skip
+  const provide = <A, E>(self: Effect.Effect<A, E, any>) => self.pipe(Effect.provide(handoffOn(db))) as Effect.Effect<A, E>
+
+  it.skipIf(!available)("migrations: every table exists; migrating again applies nothing", async () => {
+    const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = current_schema() order by 1`.execute(db.kysely)
+    expect(tables.rows.map((r) => r.table_name)).toEqual(expect.arrayContaining([
+      "accounts", "activities", "agreement_versions", "api_keys", "assignments", "idempotency_keys", "lead_events", "lead_timeline",
+      "leads", "opportunities", "outbox", "rep_pods", "reps", "report_snapshots", "rotation_ledger", "webhook_subscriptions"
+    ]))
+    expect(await migrateToLatest(db.kysely)).toEqual([])
+    const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db.kysely)
+    expect(applied.rows.map((r) => r.name)).toEqual(Object.keys(migrations))
+  })
+
+  test("ingest writes the lead, its events, timeline, ledger, assignment and outbox, and reads back as written", () =>
+    provide(Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      yield* seed()
+      const handoff = yield* Handoff
+      const store = yield* LeadStore
+      const { lead, created } = yield* handoff.ingest(hot("dana@bigco.com"), api)
+      expect(created).toBe(true)
+      expect(lead.tier).toBe("hot")
+      expect(["ae-1", "ae-2"]).toContain(lead.state.ownerId)
+      const back = yield* store.findById(lead.id)
+      expect(Option.getOrThrow(back)).toEqual(lead)
+      expect((yield* store.timeline(lead.id)).map((e) => e.cause)).toEqual(["Inquiry", "MarkMql", "Route"])
+      expect((yield* store.events(lead.id)).map((e) => e.type)).toEqual(["demo_request"])
+      const { kysely } = yield* Db
+      const outbox = yield* Effect.promise(() => kysely.selectFrom("outbox").select("topic").where("key", "=", lead.id).orderBy("id").execute())
+      expect(outbox.map((r) => r.topic)).toEqual(["lead.created", "lead.mql", "lead.routed"])
+      const ledger = yield* Effect.promise(() => kysely.selectFrom("rotation_ledger").selectAll().where("lead_id", "=", lead.id).execute())
+      expect(ledger.map((r) => [r.kind, r.rep_id])).toContainEqual(["credit", lead.state.ownerId])
+      const assignment = yield* Effect.promise(() => kysely.selectFrom("assignments").selectAll().where("lead_id", "=", lead.id).executeTakeFirstOrThrow())
+      expect(assignment.accept_by).toEqual(new Date(tuesday10am.getTime() + 120_000))
+      const row = yield* Effect.promise(() => kysely.selectFrom("leads").select(["agreement_version", "next_deadline_at", "stage"]).where("id", "=", lead.id).executeTakeFirstOrThrow())
+      expect(row).toEqual({ agreement_version: 1, next_deadline_at: new Date(tuesday10am.getTime() + 120_000), stage: "mql" })
+    })))
+
+  test("events for an unknown email wait, then attach to the lead when it appears", () =>
+    provide(Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const results = yield* handoff.recordEvents([
+        { email: "kim@acme.io", event: { type: "page_view", occurredAt: new Date(tuesday10am.getTime() - 86_400_000), properties: { category: "pricing" } } },
+        { email: "KIM@acme.io", event: { type: "content_download", occurredAt: new Date(tuesday10am.getTime() - 3_600_000), properties: { kind: "case_study" } } }
+      ], api)
+      expect(results.map((r) => r.status)).toEqual(["pending", "pending"])
+      const { lead } = yield* handoff.ingest({ profile: { email: "kim@acme.io", title: "Head of Sales", employees: 300, industry: "saas", country: "US" }, intent: "content_download" }, api)
+      expect(lead.score?.total).toBe(70)
+      expect(lead.state.ownerId).toBe("sdr-us")
+      const store = yield* LeadStore
+      expect((yield* store.events(lead.id)).map((e) => e.type)).toEqual(["page_view", "content_download", "content_download"])
+      expect(yield* store.takePendingEvents("kim@acme.io")).toEqual([])
+    })))
+
+  test("accept, activity, qualify and opportunity: SQL math lands in the tables reports read", () =>
+    provide(Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { lead } = yield* handoff.ingest(hot("olu@bigco.com"), api)
+      const owner = lead.state.ownerId!
+      const as = { kind: "rep", id: owner } as const
+      yield* TestClock.adjust("1 minute")
+      yield* handoff.accept(lead.id, owner, as)
+      yield* handoff.logActivity(lead.id, { repId: owner, kind: "call", connected: true, occurredAt: new Date(tuesday10am.getTime() + 90_000) }, as)
+      yield* handoff.qualify(lead.id, { repId: owner, framework: "MEDDICC", fields: { champion: "CFO" } }, as)
+      const opp = yield* handoff.openOpportunity(lead.id, { amount: 90000, opportunityId: "opp_olu" }, as)
+      expect(opp.state.stage).toBe("opportunity")
+      yield* handoff.closeOpportunity(lead.id, { won: true, amount: 95000 }, as)
+      const { kysely } = yield* Db
+      const row = yield* Effect.promise(() => kysely.selectFrom("opportunities").selectAll().where("lead_id", "=", lead.id).executeTakeFirstOrThrow())
+      expect({ id: row.id, amount: Number(row.amount), won: row.won }).toEqual({ id: "opp_olu", amount: 95000, won: true })
+      const a = yield* Effect.promise(() => kysely.selectFrom("assignments").selectAll().where("lead_id", "=", lead.id).executeTakeFirstOrThrow())
+      expect(a.accepted_at).toEqual(new Date(tuesday10am.getTime() + 60_000))
+      expect(a.first_touch_at).toEqual(new Date(tuesday10am.getTime() + 90_000))
+      const store = yield* LeadStore
+      expect((yield* store.activities(lead.id)).map((x) => x.kind)).toEqual(["call"])
+    })))
+
+  test("an illegal move fails typed and writes nothing", () =>
+    provide(Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { lead } = yield* handoff.ingest({ profile: { email: "nurture@small.io", title: "Intern", employees: 300 }, intent: "content_download" }, api)
+      const exit = yield* Effect.exit(handoff.logActivity(lead.id, { repId: "sdr-us", kind: "call", connected: false, occurredAt: tuesday10am }, { kind: "rep", id: "sdr-us" }))
+      expect(Exit.isFailure(exit)).toBe(true)
+      const store = yield* LeadStore
+      expect(yield* store.activities(lead.id)).toEqual([])
+    })))
+
+  test("ABM: an active-outbound account's lead goes to its owner, flagged", () =>
+    provide(Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      yield* seed([{ domain: "target.com", named: true, activeOutbound: true, ownerRepId: "ae-9" as RepId }])
+      const handoff = yield* Handoff
+      const { lead } = yield* handoff.ingest({ ...hot("cfo@target.com"), intent: "pricing_request" }, api)
+      expect(lead.state.ownerId).toBe("ae-9")
+      expect(lead.flags).toContain("abm_suppressed")
+    })))
+
+  test("a missed accept SLA is reassigned to the backup pod once, however often the sweep runs", () =>
+    provide(Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { lead } = yield* handoff.ingest(hot("slow@bigco.com"), api)
+      yield* TestClock.adjust("3 minutes")
+      yield* handoff.handleBreaches(1000)
+      yield* handoff.handleBreaches(1000)
+      const store = yield* LeadStore
+      const after = Option.getOrThrow(yield* store.findById(lead.id))
+      expect(after.state.ownerId).toBe("ae-9")
+      expect((yield* store.timeline(lead.id)).filter((e) => e.cause === "Reassign")).toHaveLength(1)
+    })))
+
+  test("the agreement version is stored with every decision; old versions stay readable", () =>
+    provide(Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const agreements = yield* AgreementStore
+      const before = yield* handoff.ingest({ profile: { email: "v1@lead.io", title: "Analyst", employees: 300 }, intent: "content_download" }, api)
+      const doc = parseYaml(defaultAgreementYaml)
+      doc.scoring.mqlThreshold = 5
+      const v2 = yield* agreements.activate(Either.getOrThrow(decodeAgreement(doc)), "ops@handoff", tuesday10am)
+      const after = yield* handoff.ingest({ profile: { email: "v2@lead.io", title: "Analyst", employees: 300 }, intent: "content_download" }, api)
+      expect(before.lead.agreementVersion).toBe(v2.version - 1)
+      expect(after.lead.agreementVersion).toBe(v2.version)
+      expect(after.lead.tier).toBe("warm")
+      const versions = yield* agreements.versions()
+      expect(versions.map((v) => v.agreement.scoring.mqlThreshold)).toEqual([50, 5])
+      expect((yield* agreements.active()).version).toBe(v2.version)
+      const store = yield* LeadStore
+      expect(Option.getOrThrow(yield* store.findById(before.lead.id)).agreementVersion).toBe(v2.version - 1)
+    })))
+})
