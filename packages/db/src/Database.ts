@@ -56,6 +56,24 @@ export const redactUrl = (url: string): string => {
 
 const validSchema = /^[a-z_][a-z0-9_]{0,62}$/
 
+/**
+ * Migrate with a session advisory lock held on a connection of its own (not one of the
+ * pool's), so processes starting together migrate one after the other: Kysely's own lock
+ * table is itself created racily on a fresh database. A crashed migrator's session ends,
+ * and with it the lock.
+ */
+const migrateExclusively = async (url: string, schema: string | undefined, kysely: Kysely<DB>): Promise<ReadonlyArray<string>> => {
+  const client = new pg.Client({ connectionString: url })
+  client.on("error", () => undefined)
+  await client.connect()
+  try {
+    await client.query("select pg_advisory_lock(hashtextextended($1, 0))", [`handoff:migrate:${schema ?? "public"}`])
+    return await migrateToLatest(kysely, schema)
+  } finally {
+    await client.end().catch(() => undefined)
+  }
+}
+
 /** Open the store (and migrate it unless told not to). */
 export const openDatabase = async (options: DatabaseOptions = {}): Promise<Database> => {
   if (options.url !== undefined && options.url !== "") {
@@ -65,10 +83,14 @@ export const openDatabase = async (options: DatabaseOptions = {}): Promise<Datab
       max: options.poolSize ?? 10,
       ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` })
     })
+    // A connection the server drops (restart, pg_terminate_backend) must not take the process
+    // down: the query on it fails, the unit rolls back, and the pool replaces the client.
+    pool.on("error", () => undefined)
+    pool.on("connect", (client) => client.on("error", () => undefined))
     const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
     const db: Database = { kysely, engine: "postgres", location: redactUrl(options.url), close: () => kysely.destroy() }
     try {
-      if (options.migrate ?? true) await migrateToLatest(kysely)
+      if (options.migrate ?? true) await migrateExclusively(options.url, options.schema, kysely)
     } catch (e) {
       await db.close()
       throw e
@@ -131,4 +153,17 @@ export class Db extends Context.Tag("@handoff/db/Db")<Db, Database>() {
 
   /** Wrap an already open store (its owner closes it). */
   static readonly fromOpen = (db: Database): Layer.Layer<Db> => Layer.succeed(Db, db)
+}
+
+/** `npm run db:migrate`: open, migrate (safely alongside other processes), close; the names applied. */
+export const runMigrations = async (options: Omit<DatabaseOptions, "migrate">): Promise<{ readonly engine: Engine; readonly location: string; readonly applied: ReadonlyArray<string> }> => {
+  const db = await openDatabase({ ...options, migrate: false })
+  try {
+    const applied = db.engine === "postgres"
+      ? await migrateExclusively(options.url!, options.schema, db.kysely)
+      : await migrateToLatest(db.kysely)
+    return { engine: db.engine, location: db.location, applied }
+  } finally {
+    await db.close()
+  }
 }

@@ -14,7 +14,7 @@
  */
 import {
   AccountDirectory, Agreement, type AgreementVersion, Activity, AgreementStore, defaultAgreement, EmailTaken,
-  IdGenerator, type LeadEvent, LeadEvent as LeadEventSchema, LeadRecord, LeadStore, LedgerEntry, nextSlaDeadline, Outbox,
+  IdGenerator, type LedgerSummary, type LeadEvent, LeadEvent as LeadEventSchema, LeadRecord, LeadStore, LedgerEntry, nextSlaDeadline, Outbox,
   Rep, type RepLoad, RepDirectory, RotationLedger, TimelineEntry, Transactor, wallClock, Account
 } from "@handoff/domain"
 import { Context, Effect, Exit, FiberRef, Layer, Option, Schema } from "effect"
@@ -173,6 +173,12 @@ export const makeStore = Effect.gen(function*() {
         const row = await selectLead(db, tx).where("id", "=", id).executeTakeFirst()
         return row === undefined ? Option.none() : Option.some(leadFromRow(row as LeadRow))
       }),
+    claim: (id) =>
+      q(async (db, tx) => {
+        const base = db.selectFrom("leads").selectAll().where("id", "=", id)
+        const row = await (tx ? base.forUpdate().skipLocked() : base).executeTakeFirst()
+        return row === undefined ? Option.none() : Option.some(leadFromRow(row as LeadRow))
+      }),
     findByEmail: (email) =>
       q(async (db, tx) => {
         // serialize everything about one email address: ingests, pending events
@@ -307,13 +313,46 @@ export const makeStore = Effect.gen(function*() {
   })
 
   const rotationLedger = RotationLedger.of({
-    read: (pods) =>
+    summaries: (pods) =>
       q(async (db, tx) => {
-        if (pods.length === 0) return []
+        const out = new Map<string, LedgerSummary>()
+        if (pods.length === 0) return out
         // hold these pods' rotation until the unit ends; always in the same order (no deadlock)
-        if (tx) for (const pod of [...pods].sort()) await sql`select pg_advisory_xact_lock(hashtextextended(${"pod:" + pod}, 0))`.execute(db)
-        const rows = await db.selectFrom("rotation_ledger").selectAll().where("pod", "in", [...pods]).orderBy("seq").execute()
-        return rows.map(ledgerFromRow)
+        if (tx) for (const pod of [...new Set(pods)].sort()) await sql`select pg_advisory_xact_lock(hashtextextended(${"pod:" + pod}, 0))`.execute(db)
+        // the ledger condensed in the database: last reset per pod, then turns since it and each rep's last turn
+        const resets = await db.selectFrom("rotation_ledger").select(["pod", "seq", "members"])
+          .where("kind", "=", "reset").where("pod", "in", [...pods])
+          .distinctOn("pod").orderBy("pod").orderBy("seq", "desc")
+          .execute()
+        const turns = await db.selectFrom("rotation_ledger as l")
+          .leftJoin(
+            (eb) => eb.selectFrom("rotation_ledger").select(["pod", (x) => x.fn.max("seq").as("reset_seq")]).where("kind", "=", "reset").groupBy("pod").as("r"),
+            (join) => join.onRef("r.pod", "=", "l.pod")
+          )
+          .select([
+            "l.pod",
+            "l.rep_id",
+            sql<number>`(count(*) filter (where l.seq > coalesce(r.reset_seq, 0)))::int`.as("turns"),
+            sql<string>`max(l.seq)::text`.as("last_seq")
+          ])
+          .where("l.pod", "in", [...pods]).where("l.kind", "!=", "reset").where("l.rep_id", "is not", null)
+          .groupBy(["l.pod", "l.rep_id"])
+          .execute()
+        for (const pod of pods) {
+          const reset = resets.find((r) => r.pod === pod)
+          const mine = turns.filter((t) => t.pod === pod)
+          out.set(pod, {
+            resetMembers: reset === undefined ? undefined : (reset.members as ReadonlyArray<string> | null) ?? [],
+            turns: new Map(mine.filter((t) => t.turns > 0).map((t) => [t.rep_id!, Number(t.turns)])),
+            lastTurn: new Map(mine.map((t) => [t.rep_id!, Number(t.last_seq)]))
+          })
+        }
+        return out
+      }),
+    entries: (pod, { afterSeq = 0, limit }) =>
+      q(async (db) => {
+        const rows = await db.selectFrom("rotation_ledger").selectAll().where("pod", "=", pod).where(sql<boolean>`seq > ${afterSeq}`).orderBy("seq").limit(limit).execute()
+        return rows.map((r) => ({ ...ledgerFromRow(r), seq: Number(r.seq) }))
       }),
     append: (entries) =>
       entries.length === 0 ? Effect.void : q(async (db) => {

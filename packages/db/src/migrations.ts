@@ -241,11 +241,17 @@ export const migrations: Readonly<Record<string, Migration>> = {
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) }
 
-export const migrator = (db: Kysely<any>) => new Migrator({ db, provider })
+/**
+ * The migrator. With a `schema` (Postgres tests give each file one), Kysely's bookkeeping
+ * tables live in that schema too — otherwise it would find another schema's tables and
+ * skip creating its own.
+ */
+export const migrator = (db: Kysely<any>, schema?: string) =>
+  new Migrator({ db, provider, ...(schema === undefined ? {} : { migrationTableSchema: schema }) })
 
 /** Run every pending migration; returns the names applied now. Throws on failure. */
-export const migrateToLatest = async (db: Kysely<any>): Promise<ReadonlyArray<string>> => {
-  const { error, results } = await migrator(db).migrateToLatest()
+export const migrateToLatest = async (db: Kysely<any>, schema?: string): Promise<ReadonlyArray<string>> => {
+  const { error, results } = await migrator(db, schema).migrateToLatest()
   if (error !== undefined) throw error instanceof Error ? error : new Error(String(error))
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName)
 }

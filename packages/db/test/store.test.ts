@@ -3,62 +3,14 @@
  * PostgreSQL server.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import {
-  type Account, AgreementStore, decodeAgreement, defaultAgreementYaml, Handoff, HandoffLive, LeadStore, type Rep, type RepId
-} from "@handoff/domain"
-import { Effect, Either, Exit, Layer, Option, TestClock } from "effect"
+import { AgreementStore, decodeAgreement, defaultAgreementYaml, Handoff, LeadStore, type RepId } from "@handoff/domain"
+import { Effect, Either, Exit, Option, TestClock } from "effect"
 import { sql } from "kysely"
 import { parse as parseYaml } from "yaml"
 import { Db } from "../src/Database.ts"
 import { migrations, migrateToLatest } from "../src/migrations.ts"
-import { StoreAdmin, storeLayer } from "../src/Store.ts"
 import { engines, type TestStore } from "./engines.ts"
-
-const tuesday10am = new Date("2026-01-06T15:00:00Z")
-const api = { kind: "api_key", id: "key_test" } as const
-
-export const rep = (id: string, pods: Array<string>, extra: Partial<Rep> = {}): Rep => ({
-  id: id as RepId,
-  name: id.toUpperCase(),
-  role: pods.some((p) => p.startsWith("ae")) ? "ae" : "sdr",
-  pods,
-  timezone: "America/New_York",
-  workingHours: { "mon-fri": ["09:00", "18:00"] },
-  capacity: { maxOpen: 5000, maxPerDay: 5000 },
-  weight: 1,
-  active: true,
-  outOfOffice: [],
-  territories: [],
-  segments: [],
-  bookingUrl: `https://cal.example/${id}`,
-  managerId: "mgr-1" as RepId,
-  ...extra
-})
-
-export const team: ReadonlyArray<Rep> = [
-  rep("ae-1", ["ae-direct"]),
-  rep("ae-2", ["ae-direct"]),
-  rep("ae-9", ["ae-backup"]),
-  rep("sdr-us", ["sdr"], { territories: ["US", "CA"] }),
-  rep("sdr-de", ["sdr"], { territories: ["DE", "AT", "CH"] }),
-  rep("sdr-b", ["sdr-backup"])
-]
-
-/** The domain services on an open store, seeded with the team and an ABM account. */
-export const handoffOn = (db: TestStore) => HandoffLive.pipe(Layer.provideMerge(storeLayer), Layer.provideMerge(Db.fromOpen(db)))
-
-export const seed = (accounts: ReadonlyArray<Account> = []) =>
-  Effect.gen(function*() {
-    const admin = yield* StoreAdmin
-    yield* admin.ensureAgreement(tuesday10am)
-    for (const r of team) yield* admin.upsertRep(r, tuesday10am)
-    for (const a of accounts) yield* admin.upsertAccount(a, tuesday10am)
-  })
-
-const hot = (email: string) => ({
-  profile: { email, firstName: "Dana", title: "VP Sales", company: "BigCo", employees: 800, industry: "software", estimatedAcv: 90000, country: "US" },
-  intent: "demo_request"
-})
+import { api, handoffOn, hot, seed, tuesday10am } from "./fixtures.ts"
 
 describe.each(engines)("store on $name", ({ available, open }) => {
   let db: TestStore
@@ -77,7 +29,7 @@ describe.each(engines)("store on $name", ({ available, open }) => {
       "accounts", "activities", "agreement_versions", "api_keys", "assignments", "idempotency_keys", "lead_events", "lead_timeline",
       "leads", "opportunities", "outbox", "rep_pods", "reps", "report_snapshots", "rotation_ledger", "webhook_subscriptions"
     ]))
-    expect(await migrateToLatest(db.kysely)).toEqual([])
+    expect(await migrateToLatest(db.kysely, db.schema)).toEqual([])
     const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db.kysely)
     expect(applied.rows.map((r) => r.name)).toEqual(Object.keys(migrations))
   })

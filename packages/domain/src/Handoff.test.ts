@@ -198,6 +198,12 @@ describe("sales feedback", () => {
       const again = yield* handoff.handleBreaches(100)
       expect(again.filter((h) => h.breach.kind === "accept")).toEqual([])
       expect((yield* outboxTopics).filter((t) => t === "lead.reassigned")).toHaveLength(1)
+      // the backup owner gets clocks of their own: missing them escalates (the backup pod has no backup)
+      expect(after.assignment?.acceptBy).toEqual(new Date(tuesday10am.getTime() + 5 * 60_000))
+      yield* TestClock.adjust("3 minutes")
+      const later = yield* handoff.handleBreaches(100)
+      expect(later.find((h) => h.breach.kind === "accept")?.action).toBe("notified manager (no backup rep available)")
+      expect((yield* stored(lead.id)).state.ownerId).toBe("ae-9")
     }).pipe(Effect.provide(setup())))
 
   it.effect("a wrong-ICP rejection blocks score-based MQL, but a later hand-raise still reaches sales, flagged", () =>

@@ -19,7 +19,7 @@ import {
   AccountDirectory, AgreementStore, type Assignment, IdGenerator, LeadNotFound, type LeadRecord, LeadStore, Outbox,
   type OutboxMessage, RepDirectory, RepNotFound, RotationLedger, type RoutingSummary, Transactor
 } from "./Ports.ts"
-import { type LedgerEntry, route, type RouteDecision } from "./Routing.ts"
+import { route, type RouteDecision } from "./Routing.ts"
 import { score as scoreLead, type Score } from "./Scoring.ts"
 import { type Activity, evaluateSla, type SlaBreach, slaPlan } from "./Sla.ts"
 import { assignTier, handoffFlags, notifications, type TierDecision } from "./Tiering.ts"
@@ -237,7 +237,7 @@ export const makeHandoff = Effect.gen(function*() {
       const reps = yield* repsDir.list()
       const loads = yield* repsDir.loads(at)
       const pods = tier.route === undefined ? [] : podChain(agreement, tier.route.pod)
-      const history: ReadonlyArray<LedgerEntry> = pods.length === 0 ? [] : yield* ledger.read(pods)
+      const rotation = pods.length === 0 ? new Map() : yield* ledger.summaries(pods)
       const decision = route(agreement, {
         leadId: lead.id,
         profile: lead.profile,
@@ -245,7 +245,8 @@ export const makeHandoff = Effect.gen(function*() {
         ...(account === undefined ? {} : { account }),
         reps,
         loads,
-        ledger: history,
+        ledger: [],
+        rotation,
         now: at,
         ...(opts.exclude === undefined ? {} : { exclude: opts.exclude })
       })
@@ -262,7 +263,10 @@ export const makeHandoff = Effect.gen(function*() {
     intent: string | undefined,
     reassignments: number
   ): Assignment => {
-    const plan = slaPlan(agreement, tier, { t0, routedAt: at, ...(intent === undefined ? {} : { intent }) })
+    // a first assignment times first touch from T0; a reassignment gives the new owner a
+    // fresh window from the moment they get the lead (T0 stays for speed-to-lead reports)
+    const clockStart = reassignments === 0 ? t0 : at
+    const plan = slaPlan(agreement, tier, { t0: clockStart, routedAt: at, ...(intent === undefined ? {} : { intent }) })
     return {
       repId: decision.repId,
       pod: decision.pod,
@@ -592,8 +596,8 @@ export const makeHandoff = Effect.gen(function*() {
       const handled: Array<{ leadId: string; breach: SlaBreach; action: string }> = []
       for (const candidate of due) {
         const out = yield* tx.transaction(Effect.gen(function*() {
-          // re-read inside the unit: another worker may have acted already
-          const lead = yield* leads.findById(candidate.id).pipe(Effect.map(Option.getOrUndefined))
+          // claim inside the unit: another worker may hold it (then it is theirs) or have acted already
+          const lead = yield* leads.claim(candidate.id).pipe(Effect.map(Option.getOrUndefined))
           const assignment = lead?.assignment
           if (lead === undefined || assignment === undefined) return []
           const version = yield* agreements.active()
@@ -617,10 +621,11 @@ export const makeHandoff = Effect.gen(function*() {
           const messages: Array<OutboxMessage> = []
           const results: Array<{ leadId: string; breach: SlaBreach; action: string }> = []
           const ctx = { at, actor: systemActor, agreementVersion: version.version }
+          let reassigned = false
           for (const breach of fresh) {
             messages.push(message("sla.breached", next, at, { kind: breach.kind, stepId: breach.stepId, dueAt: breach.dueAt.toISOString(), repId: assignment.repId, action: breach.action }))
             if (breach.flag !== undefined) next = { ...next, flags: uniq([...next.flags, breach.flag]) }
-            if (breach.action === "reassign_backup" && assignment.repId !== "" && next.assignment !== undefined) {
+            if (breach.action === "reassign_backup" && !reassigned && assignment.repId !== "" && next.assignment !== undefined) {
               const tier = agreement.tiers.find((t) => t.name === assignment.tier)
               const backup = agreement.routing.pods.find((p) => p.id === assignment.pod)?.backup
               if (tier !== undefined && backup !== undefined) {
@@ -630,12 +635,14 @@ export const makeHandoff = Effect.gen(function*() {
                 if (decision._tag === "Assigned") {
                   const r = transition(agreement, next.state, LeadCommand.Reassign({ fromRepId: assignment.repId, toRepId: decision.repId, cause: breach.kind === "accept" ? "accept_sla_missed" : "first_touch_sla_missed", pod: decision.pod }), ctx)
                   if (Either.isRight(r)) {
-                    const reassigned = assignmentFor(agreement, tier, decision, at, assignment.t0, undefined, assignment.reassignments + 1)
-                    next = { ...next, state: r.right.state, assignment: { ...reassigned, handledBreaches: next.assignment.handledBreaches }, routing: routingSummary(decision)! }
+                    const newAssignment = assignmentFor(agreement, tier, decision, at, assignment.t0, undefined, assignment.reassignments + 1)
+                    // the new owner's clocks start fresh; the old assignment's breaches stay handled with it
+                    next = { ...next, state: r.right.state, assignment: newAssignment, routing: routingSummary(decision)! }
                     timeline.push(...r.right.timeline)
                     const rep = reps.find((x) => x.id === decision.repId)
                     messages.push(message("lead.reassigned", next, at, { fromRepId: assignment.repId, toRepId: decision.repId, pod: decision.pod, cause: breach.kind, handoff: handoffContext(next, [], rep) }))
                     results.push({ leadId: lead.id, breach, action: `reassigned to ${decision.repId}` })
+                    reassigned = true
                     continue
                   }
                 }

@@ -14,7 +14,7 @@ import {
   AccountDirectory, AgreementStore, EmailTaken, IdGenerator, type LeadRecord, LeadStore, nextSlaDeadline, Outbox,
   type OutboxMessage, RepDirectory, RotationLedger, Transactor
 } from "./Ports.ts"
-import type { LedgerEntry } from "./Routing.ts"
+import { type LedgerEntry, summarizeLedger } from "./Routing.ts"
 import type { Activity } from "./Sla.ts"
 
 export interface InMemoryState {
@@ -57,6 +57,7 @@ export const makeInMemory = (ref: Ref.Ref<InMemoryState>) => {
 
   const leadStore = LeadStore.of({
     findById: (id) => read.pipe(Effect.map((s) => Option.fromNullable(s.leads.get(id)))),
+    claim: (id) => read.pipe(Effect.map((s) => Option.fromNullable(s.leads.get(id)))),
     findByEmail: (email) => read.pipe(Effect.map((s) => Option.fromNullable(s.byEmail.get(email)).pipe(Option.flatMap((id) => Option.fromNullable(s.leads.get(id)))))),
     insert: (lead) =>
       Ref.modify(ref, (s) =>
@@ -115,7 +116,11 @@ export const makeInMemory = (ref: Ref.Ref<InMemoryState>) => {
   })
 
   const rotationLedger = RotationLedger.of({
-    read: (pods) => read.pipe(Effect.map((s) => s.ledger.filter((e) => pods.includes(e.pod)))),
+    summaries: (pods) => read.pipe(Effect.map((s) => new Map(pods.map((pod) => [pod, summarizeLedger(pod, s.ledger)] as const)))),
+    entries: (pod, { afterSeq = 0, limit }) =>
+      read.pipe(Effect.map((s) =>
+        s.ledger.map((e, i) => ({ ...e, seq: i + 1 })).filter((e) => e.pod === pod && e.seq > afterSeq).slice(0, limit)
+      )),
     append: (entries) => modify((s) => ({ ...s, ledger: [...s.ledger, ...entries] }))
   })
 

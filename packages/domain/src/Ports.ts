@@ -12,7 +12,7 @@ import { Context, Data, type Effect, type Option, Schema } from "effect"
 import type { Agreement, AgreementVersion } from "./Agreement.ts"
 import { type Account, type LeadEvent, LeadId, LeadProfile, type Rep, type RepLoad } from "./Lead.ts"
 import { LeadState, type TimelineEntry } from "./Lifecycle.ts"
-import type { LedgerEntry } from "./Routing.ts"
+import type { LedgerEntry, LedgerSummary } from "./Routing.ts"
 import { Score } from "./Scoring.ts"
 import type { Activity } from "./Sla.ts"
 
@@ -114,6 +114,11 @@ export class RepNotFound extends Data.TaggedError("RepNotFound")<{ readonly repI
 export class LeadStore extends Context.Tag("@handoff/domain/LeadStore")<LeadStore, {
   readonly findById: (id: LeadId) => Effect.Effect<Option.Option<LeadRecord>>
   readonly findByEmail: (normalizedEmail: string) => Effect.Effect<Option.Option<LeadRecord>>
+  /**
+   * For sweeps: the lead, locked for the rest of the unit — or none when another unit holds
+   * it right now (that worker is handling it) or it is gone. Workers never wait on each other.
+   */
+  readonly claim: (id: LeadId) => Effect.Effect<Option.Option<LeadRecord>>
   readonly insert: (lead: LeadRecord) => Effect.Effect<void, EmailTaken>
   readonly update: (lead: LeadRecord) => Effect.Effect<void>
   readonly events: (id: LeadId) => Effect.Effect<ReadonlyArray<LeadEvent>>
@@ -142,8 +147,13 @@ export class AccountDirectory extends Context.Tag("@handoff/domain/AccountDirect
 }>() {}
 
 export class RotationLedger extends Context.Tag("@handoff/domain/RotationLedger")<RotationLedger, {
-  /** The ledger of these pods, oldest first. */
-  readonly read: (pods: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<LedgerEntry>>
+  /**
+   * Where these pods' rotations stand (their ledgers, condensed). Inside a unit this also
+   * holds the pods' rotation until the unit ends, so concurrent routes take turns.
+   */
+  readonly summaries: (pods: ReadonlyArray<string>) => Effect.Effect<ReadonlyMap<string, LedgerSummary>>
+  /** A pod's ledger entries, oldest first, after `afterSeq` (exclusive), at most `limit`. */
+  readonly entries: (pod: string, options: { readonly afterSeq?: number; readonly limit: number }) => Effect.Effect<ReadonlyArray<LedgerEntry & { readonly seq: number }>>
   readonly append: (entries: ReadonlyArray<LedgerEntry>) => Effect.Effect<void>
 }>() {}
 

@@ -3,7 +3,7 @@ import { FastCheck, Schema } from "effect"
 import { Agreement, type Tier } from "./Agreement.ts"
 import { defaultAgreement } from "./DefaultAgreement.ts"
 import { type Account, LeadProfile, Rep, type RepId, type RepLoad } from "./Lead.ts"
-import { LedgerEntry, route, type RouteDecision, type RoutingInput } from "./Routing.ts"
+import { LedgerEntry, route, summarizeLedger, type RouteDecision, type RoutingInput } from "./Routing.ts"
 
 // ---------------------------------------------------------------------------
 // helpers
@@ -744,6 +744,30 @@ describe("decisions", () => {
       const a = route(agreement, input)
       const b = route(agreement, { ...input, reps: reps.map((r) => Schema.decodeUnknownSync(Rep)(Schema.encodeSync(Rep)(r))), ledger: [...ledger], loads: new Map(loads) })
       expect(b).toEqual(a)
+    },
+    { fastCheck: { numRuns: 100 } }
+  )
+
+  it.prop(
+    "a store's condensed ledger summary (with its own sequence numbers) decides exactly as the full ledger",
+    {
+      specs: FastCheck.array(repSpecArb, { minLength: 1, maxLength: 6 }),
+      now: nowArb,
+      onShiftOnly: FastCheck.boolean(),
+      history: FastCheck.integer({ min: 0, max: 30 })
+    },
+    ({ history, now, onShiftOnly, specs }) => {
+      const agreement = withBackup("weighted", onShiftOnly)
+      const { loads, reps } = buildReps(specs, now)
+      const { ledger } = simulate(agreement, baseInput(agreement, reps, { loads, now }), history)
+      const input = baseInput(agreement, reps, { loads, now, ledger })
+      // sequence numbers as a database would give them: increasing, with gaps
+      const seqOf = (i: number) => 1000 + i * 7
+      const rotation = new Map(agreement.routing.pods.map((p) => {
+        const s = summarizeLedger(p.id, ledger)
+        return [p.id, { ...s, lastTurn: new Map([...s.lastTurn].map(([rep, i]) => [rep, seqOf(i)])) }] as const
+      }))
+      expect(route(agreement, { ...input, ledger: [], rotation })).toEqual(route(agreement, input))
     },
     { fastCheck: { numRuns: 100 } }
   )

@@ -154,6 +154,8 @@ export interface RoutingInput {
   readonly loads: ReadonlyMap<string, RepLoad>
   /** The rotation ledger of the tier's pod and its backups so far, oldest first (other pods' entries are ignored). */
   readonly ledger: ReadonlyArray<LedgerEntry>
+  /** The same, condensed per pod (what stores pass instead of the whole ledger); wins over `ledger` for the pods it has. */
+  readonly rotation?: ReadonlyMap<string, LedgerSummary>
   readonly now: Date
   /** Rep ids that must not get the lead (the rep it is being reassigned away from). */
   readonly exclude?: ReadonlyArray<string>
@@ -205,15 +207,19 @@ const sameMembers = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolea
 }
 
 /**
- * Read a pod's rotation from its ledger in one pass: each rep's turns (credits + skips)
- * since the last reset, when each last had a turn, and whether the membership changed
- * since that reset. Entries of other pods are ignored.
+ * What a pod's ledger says about its rotation, condensed: the members of its last reset,
+ * each rep's turns (credits + skips) since then, and the position of each rep's last turn
+ * (any increasing position: the index in the ledger, or a stored sequence number). A store
+ * can compute this with one aggregate query instead of shipping the whole ledger.
  */
-export const rotationState = (
-  podId: string,
-  members: ReadonlyArray<string>,
-  ledger: ReadonlyArray<LedgerEntry>
-): RotationState => {
+export interface LedgerSummary {
+  readonly resetMembers: ReadonlyArray<string> | undefined
+  readonly turns: ReadonlyMap<string, number>
+  readonly lastTurn: ReadonlyMap<string, number>
+}
+
+/** Summarize a pod's ledger in one pass; entries of other pods are ignored. */
+export const summarizeLedger = (podId: string, ledger: ReadonlyArray<LedgerEntry>): LedgerSummary => {
   let turns = new Map<string, number>()
   const lastTurn = new Map<string, number>()
   let resetMembers: ReadonlyArray<string> | undefined
@@ -228,9 +234,25 @@ export const rotationState = (
       lastTurn.set(e.repId, i)
     }
   }
-  const needsReset = resetMembers === undefined || !sameMembers(resetMembers, members)
-  return { pod: podId, resetMembers, needsReset, turns: needsReset ? new Map() : turns, lastTurn }
+  return { resetMembers, turns, lastTurn }
 }
+
+/** The rotation of a pod with these members, from its ledger summary. */
+export const stateFromSummary = (podId: string, members: ReadonlyArray<string>, summary: LedgerSummary): RotationState => {
+  const needsReset = summary.resetMembers === undefined || !sameMembers(summary.resetMembers, members)
+  return { pod: podId, resetMembers: summary.resetMembers, needsReset, turns: needsReset ? new Map() : summary.turns, lastTurn: summary.lastTurn }
+}
+
+/**
+ * Read a pod's rotation from its ledger in one pass: each rep's turns (credits + skips)
+ * since the last reset, when each last had a turn, and whether the membership changed
+ * since that reset. Entries of other pods are ignored.
+ */
+export const rotationState = (
+  podId: string,
+  members: ReadonlyArray<string>,
+  ledger: ReadonlyArray<LedgerEntry>
+): RotationState => stateFromSummary(podId, members, summarizeLedger(podId, ledger))
 
 // ---------------------------------------------------------------------------
 // Eligibility
@@ -381,7 +403,8 @@ const rotate = (ctx: Context, pod: Pod, members: ReadonlyArray<Rep>, candidates:
   if (candidates.length === 0) return { lines: [], entries: [] }
   const { input } = ctx
   const memberIds = members.map((r) => r.id as string)
-  const state = rotationState(pod.id, memberIds, input.ledger)
+  const summary = input.rotation?.get(pod.id)
+  const state = summary === undefined ? rotationState(pod.id, memberIds, input.ledger) : stateFromSummary(pod.id, memberIds, summary)
   const entries: Array<LedgerEntry> = []
   const lines: Array<string> = []
   if (state.needsReset) {
