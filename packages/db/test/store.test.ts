@@ -135,6 +135,26 @@ describe.each(engines)("store on $name", ({ available, open }) => {
       expect((yield* store.timeline(lead.id)).filter((e) => e.cause === "Reassign")).toHaveLength(1)
     })))
 
+  test("recycle: 14 days without sales activity returns the lead to nurture with its history", () =>
+    provide(Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { lead } = yield* handoff.ingest(hot("idle@bigco.com"), api)
+      const owner = lead.state.ownerId!
+      yield* handoff.accept(lead.id, owner, { kind: "rep", id: owner })
+      yield* TestClock.adjust("15 days")
+      const back = yield* handoff.recycle(lead.id, "inactivity", { kind: "system", id: "worker" })
+      expect(back.state.stage).toBe("nurture")
+      const store = yield* LeadStore
+      const stored = Option.getOrThrow(yield* store.findById(lead.id))
+      expect(stored.state.ownerId).toBeUndefined()
+      expect(stored.state.recycle?.reason).toBe("inactivity")
+      expect((yield* store.timeline(lead.id)).map((e) => e.cause)).toEqual(["Inquiry", "MarkMql", "Route", "Accept", "Recycle"])
+      const { kysely } = yield* Db
+      const row = yield* Effect.promise(() => kysely.selectFrom("leads").select(["stage", "owner_id", "next_deadline_at"]).where("id", "=", lead.id).executeTakeFirstOrThrow())
+      expect(row).toEqual({ stage: "nurture", owner_id: null, next_deadline_at: null })
+    })))
+
   test("the agreement version is stored with every decision; old versions stay readable", () =>
     provide(Effect.gen(function*() {
       yield* TestClock.setTime(tuesday10am.getTime())

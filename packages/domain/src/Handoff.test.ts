@@ -261,6 +261,29 @@ describe("sales feedback", () => {
     }).pipe(Effect.provide(setup())))
 })
 
+describe("recycling", () => {
+  it.effect("an assigned lead with no sales activity for 14 days goes back to marketing nurture, not a day earlier", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { lead } = yield* handoff.ingest({ profile: { ...hotLead, email: "quiet@bigco.com" }, intent: "demo_request" }, api)
+      const owner = lead.state.ownerId!
+      yield* handoff.accept(lead.id, owner, { kind: "rep", id: owner })
+      yield* TestClock.adjust("13 days")
+      const early = yield* Effect.exit(handoff.recycle(lead.id, "inactivity", { kind: "system", id: "worker" }))
+      expect(Exit.isFailure(early) && JSON.stringify(early.cause)).toMatch(/not_due/)
+      yield* TestClock.adjust("2 days")
+      const back = yield* handoff.recycle(lead.id, "inactivity", { kind: "system", id: "worker" })
+      expect(back.state.stage).toBe("nurture")
+      expect(back.state.ownerId).toBeUndefined()
+      expect(back.assignment).toBeUndefined()
+      expect(yield* outboxTopics).toContain("lead.recycled")
+      const timeline = (yield* Ref.get(yield* InMemoryRef)).timeline.get(lead.id) ?? []
+      // a returning lead keeps its whole history
+      expect(timeline.map((e) => e.cause)).toEqual(["Inquiry", "MarkMql", "Route", "Accept", "Recycle"])
+    }).pipe(Effect.provide(setup())))
+})
+
 describe("enrichment: the second scoring stage", () => {
   it.effect("a provisional lead is re-scored when enrichment lands and routed if it now qualifies", () =>
     Effect.gen(function*() {

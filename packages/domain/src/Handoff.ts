@@ -13,7 +13,7 @@ import {
   type LeadProfile, normalizeEmail, type Rep
 } from "./Lead.ts"
 import {
-  type Actor, IllegalTransition, inquiryEntry, initialLeadState, LeadCommand, type TimelineEntry, transition
+  type Actor, IllegalTransition, inquiryEntry, initialLeadState, LeadCommand, type RecycleReason, type TimelineEntry, transition
 } from "./Lifecycle.ts"
 import {
   AccountDirectory, AgreementStore, type Assignment, IdGenerator, LeadNotFound, type LeadRecord, LeadStore, Outbox,
@@ -181,6 +181,12 @@ export interface HandoffService {
   ) => Effect.Effect<LeadRecord, HandoffError>
   readonly openOpportunity: (leadId: string, input: { readonly amount: number; readonly opportunityId?: string }, actor: Actor) => Effect.Effect<LeadRecord, HandoffError>
   readonly closeOpportunity: (leadId: string, input: { readonly won: boolean; readonly amount?: number }, actor: Actor) => Effect.Effect<LeadRecord, HandoffError>
+  /**
+   * Return a lead sales holds to marketing nurture: no activity for the agreement's
+   * inactivity period, an exhausted cadence, a closed-lost opportunity, or a premature lead
+   * re-evaluated and still not ready. Refused (typed) when the rule does not apply yet.
+   */
+  readonly recycle: (leadId: string, reason: RecycleReason, actor: Actor) => Effect.Effect<LeadRecord, HandoffError>
   /**
    * Act on every SLA breach due at `now`, each exactly once: accept missed → reassign to
    * the backup pod; first touch missed → notify the manager and flag the lead.
@@ -589,6 +595,16 @@ export const makeHandoff = Effect.gen(function*() {
       { won: input.won, amount: input.amount }
     )
 
+  const recycle: HandoffService["recycle"] = (leadId, reason, actor) =>
+    command(
+      leadId,
+      actor,
+      () => LeadCommand.Recycle({ reason }),
+      (lead) => ({ ...clearAssignment(lead), flags: uniq([...lead.flags, `recycled:${reason}`]) }),
+      "lead.recycled",
+      { reason }
+    )
+
   const handleBreaches: HandoffService["handleBreaches"] = (limit) =>
     Effect.gen(function*() {
       const at = yield* now
@@ -664,7 +680,7 @@ export const makeHandoff = Effect.gen(function*() {
       return handled
     })
 
-  return Handoff.of({ ingest, recordEvents, enrich, accept, reject, logActivity, qualify, openOpportunity, closeOpportunity, handleBreaches })
+  return Handoff.of({ ingest, recordEvents, enrich, accept, reject, logActivity, qualify, openOpportunity, closeOpportunity, recycle, handleBreaches })
 })
 
 const definedOnly = <A extends object>(a: A): Partial<A> =>
