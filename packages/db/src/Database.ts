@@ -9,7 +9,7 @@
  */
 import { PGlite } from "@electric-sql/pglite"
 import { Context, Data, Effect, Layer } from "effect"
-import { Kysely, PostgresDialect } from "kysely"
+import { Kysely, PostgresDialect, sql } from "kysely"
 import { mkdirSync } from "node:fs"
 import { resolve } from "node:path"
 import pg from "pg"
@@ -40,6 +40,10 @@ export interface Database {
   readonly location: string
   readonly close: () => Promise<void>
 }
+
+/** Does the database answer? (for readiness checks) */
+export const ping = (db: Database): Promise<boolean> =>
+  sql`select 1`.execute(db.kysely).then(() => true, () => false)
 
 export class DataFolderLocked extends Data.TaggedError("DataFolderLocked")<{ readonly dataDir: string; readonly message: string }> {}
 

@@ -21,9 +21,10 @@ import { Context, Effect, Exit, FiberRef, Layer, Option, Schema } from "effect"
 import { type Kysely, sql, type Transaction } from "kysely"
 import { randomBytes } from "node:crypto"
 import { Db } from "./Database.ts"
+import { ApiKeyStore, IdempotencyStore, LeadQueries, makeEdgeStores } from "./EdgeStores.ts"
 import type { DB } from "./schema.ts"
 
-type Executor = Kysely<DB> | Transaction<DB>
+export type Executor = Kysely<DB> | Transaction<DB>
 
 /** The transaction of the current unit, if any. */
 const CurrentTx = FiberRef.unsafeMake<Transaction<DB> | undefined>(undefined)
@@ -412,7 +413,7 @@ export const makeStore = Effect.gen(function*() {
 
   const idGenerator = IdGenerator.of({ next: (prefix) => Effect.sync(() => newId(prefix)) })
 
-  return { leadStore, repDirectory, accountDirectory, rotationLedger, agreementStore, outbox, idGenerator, transactor: Transactor.of({ transaction }), executor, inTx }
+  return { leadStore, repDirectory, accountDirectory, rotationLedger, agreementStore, outbox, idGenerator, transactor: Transactor.of({ transaction }), executor, inTx, q }
 })
 
 const eventRow = (e: LeadEvent, leadId: string | null, email: string | null) => {
@@ -458,6 +459,14 @@ const accountFromRow = (r: { domain: string; name: string | null; named: boolean
     ...(r.segment === null ? {} : { segment: r.segment })
   })
 
+/**
+ * Run SQL on the current unit's transaction (or the pool). For store services beyond the
+ * domain ports (reports, webhooks, ...): build them from this so they join units too.
+ */
+export class SqlRunner extends Context.Tag("@handoff/db/SqlRunner")<SqlRunner, {
+  readonly q: <A>(f: (db: Executor, inTransaction: boolean) => Promise<A>) => Effect.Effect<A>
+}>() {}
+
 /** The store's extras beyond the domain ports (admin writes used by the API and seeding). */
 export class StoreAdmin extends Context.Tag("@handoff/db/StoreAdmin")<StoreAdmin, {
   readonly upsertRep: (rep: Rep, at: Date) => Effect.Effect<void>
@@ -469,6 +478,8 @@ export class StoreAdmin extends Context.Tag("@handoff/db/StoreAdmin")<StoreAdmin
 /** Every domain port on the store, plus `StoreAdmin`. Needs `Db`. */
 export const storeLayer = Layer.effectContext(Effect.gen(function*() {
   const s = yield* makeStore
+  const db = yield* Db
+  const edge = makeEdgeStores(s.q)
   const admin = StoreAdmin.of({
     upsertRep: (rep, at) =>
       s.transactor.transaction(Effect.flatMap(s.executor, (db) => Effect.promise(async () => {
@@ -499,6 +510,11 @@ export const storeLayer = Layer.effectContext(Effect.gen(function*() {
     Context.add(Outbox, s.outbox),
     Context.add(IdGenerator, s.idGenerator),
     Context.add(Transactor, s.transactor),
-    Context.add(StoreAdmin, admin)
+    Context.add(StoreAdmin, admin),
+    Context.add(ApiKeyStore, edge.apiKeys),
+    Context.add(IdempotencyStore, edge.idempotency),
+    Context.add(LeadQueries, edge.leadQueries),
+    Context.add(SqlRunner, { q: s.q }),
+    Context.add(Db, db)
   )
 }))

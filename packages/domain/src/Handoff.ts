@@ -170,7 +170,7 @@ export interface HandoffService {
   readonly accept: (leadId: string, repId: string, actor: Actor) => Effect.Effect<LeadRecord, HandoffError>
   readonly reject: (
     leadId: string,
-    input: { readonly repId: string; readonly reason: RejectionReason; readonly note?: string; readonly into?: string },
+    input: { readonly repId: string; readonly reason: RejectionReason; readonly note?: string | undefined; readonly into?: string | undefined },
     actor: Actor
   ) => Effect.Effect<LeadRecord, HandoffError>
   readonly logActivity: (leadId: string, activity: Activity, actor: Actor) => Effect.Effect<LeadRecord, HandoffError>

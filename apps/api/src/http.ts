@@ -1,0 +1,67 @@
+/**
+ * Routes as data. Each route declares its method, path, the roles that may call it, the
+ * schemas of its path parameters, query, body and response, and a handler that receives
+ * the decoded input. The same declarations register the Hono handlers and generate the
+ * OpenAPI document, so the documentation cannot drift from what the server does.
+ */
+import type { ApiRole } from "@handoff/db"
+import type { Effect } from "effect"
+import { Schema } from "effect"
+import type { ApiError } from "./problem.ts"
+
+export type Method = "get" | "post" | "put" | "delete"
+
+export interface Caller {
+  readonly keyId: string
+  readonly role: ApiRole
+  readonly name: string
+}
+
+export interface HandlerInput<P, Q, B> {
+  readonly params: P
+  readonly query: Q
+  readonly body: B
+  readonly caller: Caller
+  readonly requestId: string
+}
+
+/** A handler's answer: its status (default: the route's) and body (encoded with the route's response schema). */
+export interface Reply<A> {
+  readonly status?: number
+  readonly body: A
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+export interface RouteDef<P, Q, B, A, R> {
+  readonly method: Method
+  /** Hono syntax: `/v1/leads/:id`. */
+  readonly path: string
+  /** Who may call it (admin keys may call everything). Empty: no key needed. */
+  readonly roles: ReadonlyArray<ApiRole>
+  readonly summary: string
+  readonly description?: string
+  readonly tag: string
+  readonly params?: Schema.Schema<P, any>
+  readonly query?: Schema.Schema<Q, any>
+  readonly body?: Schema.Schema<B, any>
+  readonly response: Schema.Schema<A, any>
+  readonly status: number
+  /** Honour `Idempotency-Key` (POSTs that write). */
+  readonly idempotent?: boolean
+  readonly handler: (input: HandlerInput<P, Q, B>) => Effect.Effect<Reply<A>, ApiError, R>
+}
+
+export type AnyRoute = RouteDef<any, any, any, any, any>
+
+export const route = <P = {}, Q = {}, B = undefined, A = unknown, R = never>(def: RouteDef<P, Q, B, A, R>): AnyRoute => def as AnyRoute
+
+/** Query-string helpers: repeated or single values arrive as strings. */
+export const QueryInt = (min: number, max: number) => Schema.NumberFromString.pipe(Schema.int(), Schema.between(min, max))
+export const QueryBool = Schema.transform(Schema.Literal("true", "false"), Schema.Boolean, {
+  strict: true,
+  decode: (s) => s === "true",
+  encode: (b) => (b ? "true" : "false")
+})
+
+/** An ISO 8601 date-time on the wire, a Date in the handler. */
+export const IsoDate = Schema.Date.annotations({ description: "ISO 8601 date-time, e.g. 2026-01-06T15:00:00Z", jsonSchema: { type: "string", format: "date-time" } })

@@ -1,0 +1,101 @@
+/**
+ * Errors become HTTP here, and only here: RFC 9457 `application/problem+json` with `type`,
+ * `title`, `status`, `detail` and, for validation, `errors: [{ path, message }]`.
+ *
+ * Every failure the API can meet is listed; an unexpected defect is logged with the
+ * request id and answered as a 500 that says nothing about the internals — and the tests'
+ * fuzzing makes sure none of them happens.
+ */
+import { AgreementInvalid, IllegalTransition, LeadNotFound, RepNotFound } from "@handoff/domain"
+import { Cause, Data, Option } from "effect"
+
+export interface FieldError {
+  readonly path: string
+  readonly message: string
+}
+
+export interface Problem {
+  readonly type: string
+  readonly title: string
+  readonly status: number
+  readonly detail: string
+  readonly errors?: ReadonlyArray<FieldError>
+  readonly [extra: string]: unknown
+}
+
+/** The request did not decode: wrong fields, types or values (422), or not JSON at all (400). */
+export class InvalidInput extends Data.TaggedError("InvalidInput")<{
+  readonly status: 400 | 422
+  readonly message: string
+  readonly errors: ReadonlyArray<FieldError>
+}> {}
+
+export class Unauthorized extends Data.TaggedError("Unauthorized")<{ readonly message: string }> {}
+export class Forbidden extends Data.TaggedError("Forbidden")<{ readonly message: string; readonly role: string; readonly allowed: ReadonlyArray<string> }> {}
+export class NotFound extends Data.TaggedError("NotFound")<{ readonly message: string }> {}
+export class Conflict extends Data.TaggedError("Conflict")<{ readonly message: string; readonly reason: string }> {}
+export class PayloadTooLarge extends Data.TaggedError("PayloadTooLarge")<{ readonly message: string; readonly limit: number }> {}
+export class RateLimited extends Data.TaggedError("RateLimited")<{ readonly message: string; readonly retryAfterSeconds: number }> {}
+
+export type ApiError =
+  | InvalidInput | Unauthorized | Forbidden | NotFound | Conflict | PayloadTooLarge | RateLimited
+  | LeadNotFound | RepNotFound | IllegalTransition | AgreementInvalid
+
+const base = "https://handoff.dev/problems/"
+
+/** The problem document for a typed failure. */
+export const problemOf = (e: ApiError): Problem => {
+  switch (e._tag) {
+    case "InvalidInput":
+      return {
+        type: base + (e.status === 400 ? "malformed-request" : "validation"),
+        title: e.status === 400 ? "Malformed request" : "Invalid request",
+        status: e.status,
+        detail: e.message,
+        errors: e.errors
+      }
+    case "AgreementInvalid":
+      return { type: base + "invalid-agreement", title: "Invalid agreement", status: 422, detail: e.message, errors: e.errors.map((f) => ({ path: f.path, message: f.message })) }
+    case "Unauthorized":
+      return { type: base + "unauthorized", title: "Unauthorized", status: 401, detail: e.message }
+    case "Forbidden":
+      return { type: base + "forbidden", title: "Forbidden", status: 403, detail: e.message, role: e.role, allowed: e.allowed }
+    case "NotFound":
+      return { type: base + "not-found", title: "Not found", status: 404, detail: e.message }
+    case "LeadNotFound":
+      return { type: base + "not-found", title: "Lead not found", status: 404, detail: e.message }
+    case "RepNotFound":
+      return { type: base + "not-found", title: "Rep not found", status: 404, detail: e.message }
+    case "IllegalTransition":
+      return { type: base + "illegal-transition", title: "Not allowed in this stage", status: 409, detail: e.message, stage: e.from, reason: e.reason }
+    case "Conflict":
+      return { type: base + "conflict", title: "Conflict", status: 409, detail: e.message, reason: e.reason }
+    case "PayloadTooLarge":
+      return { type: base + "payload-too-large", title: "Payload too large", status: 413, detail: e.message, limit: e.limit }
+    case "RateLimited":
+      return { type: base + "rate-limited", title: "Too many requests", status: 429, detail: e.message, retryAfter: e.retryAfterSeconds }
+  }
+}
+
+export const internalProblem = (requestId: string): Problem => ({
+  type: base + "internal",
+  title: "Internal error",
+  status: 500,
+  detail: `Something went wrong on our side. Quote request id ${requestId} when reporting it.`
+})
+
+/** The problem for a failed effect's cause: its typed failure, or a 500 for a defect. */
+export const problemOfCause = (cause: Cause.Cause<unknown>, requestId: string): { readonly problem: Problem; readonly defect?: unknown } => {
+  const failure = Cause.failureOption(cause)
+  if (Option.isSome(failure) && isApiError(failure.value)) return { problem: problemOf(failure.value) }
+  return { problem: internalProblem(requestId), defect: Cause.squash(cause) }
+}
+
+const tags = new Set([
+  "InvalidInput", "Unauthorized", "Forbidden", "NotFound", "Conflict", "PayloadTooLarge", "RateLimited",
+  "LeadNotFound", "RepNotFound", "IllegalTransition", "AgreementInvalid"
+])
+export const isApiError = (u: unknown): u is ApiError =>
+  typeof u === "object" && u !== null && "_tag" in u && tags.has((u as { _tag: string })._tag)
+
+export const problemHeaders = { "content-type": "application/problem+json" } as const

@@ -1,0 +1,131 @@
+/**
+ * What the API returns for a lead: the lead view of SPEC §3 — identity, account, stage,
+ * tier, score with its drivers, owner with `bookingUrl`, SLA deadlines and status, the
+ * routing explanation, flags and the agreement version that decided.
+ */
+import { AgreementStore, evaluateSla, LeadStore, type LeadRecord, RepDirectory } from "@handoff/domain"
+import { Clock, Effect, Option, Schema } from "effect"
+import { IsoDate } from "./http.ts"
+
+export const ScoreView = Schema.Struct({
+  fit: Schema.Number,
+  intent: Schema.Number,
+  total: Schema.Number,
+  threshold: Schema.Number,
+  provisional: Schema.Boolean,
+  mql: Schema.Boolean,
+  drivers: Schema.Array(Schema.Struct({ rule: Schema.String, points: Schema.Number, reason: Schema.String }))
+})
+
+export const OwnerView = Schema.Struct({
+  repId: Schema.String,
+  name: Schema.String,
+  role: Schema.String,
+  bookingUrl: Schema.NullOr(Schema.String)
+})
+
+export const SlaView = Schema.Struct({
+  acceptBy: Schema.NullOr(IsoDate),
+  firstTouchBy: Schema.NullOr(IsoDate),
+  acceptedAt: Schema.NullOr(IsoDate),
+  firstTouchAt: Schema.NullOr(IsoDate),
+  status: Schema.Literal("on_track", "at_risk", "breached", "met")
+})
+
+export const RoutingView = Schema.Struct({
+  pod: Schema.String,
+  strategy: Schema.String,
+  explanation: Schema.Array(Schema.String),
+  queue: Schema.NullOr(Schema.String)
+})
+
+export const LeadView = Schema.Struct({
+  id: Schema.String,
+  email: Schema.String,
+  firstName: Schema.NullOr(Schema.String),
+  lastName: Schema.NullOr(Schema.String),
+  title: Schema.NullOr(Schema.String),
+  company: Schema.NullOr(Schema.String),
+  domain: Schema.NullOr(Schema.String),
+  country: Schema.NullOr(Schema.String),
+  employees: Schema.NullOr(Schema.Number),
+  industry: Schema.NullOr(Schema.String),
+  estimatedAcv: Schema.NullOr(Schema.Number),
+  phone: Schema.NullOr(Schema.String),
+  accountId: Schema.NullOr(Schema.String),
+  stage: Schema.String,
+  tier: Schema.NullOr(Schema.String),
+  score: Schema.NullOr(ScoreView),
+  owner: Schema.NullOr(OwnerView),
+  sla: Schema.NullOr(SlaView),
+  routing: Schema.NullOr(RoutingView),
+  flags: Schema.Array(Schema.String),
+  agreementVersion: Schema.Number,
+  createdAt: IsoDate,
+  updatedAt: IsoDate
+}).annotations({ identifier: "LeadView" })
+export type LeadView = typeof LeadView.Type
+
+const orNull = <A>(a: A | undefined): A | null => (a === undefined ? null : a)
+
+/** The lead view of a stored lead, with its owner and the SLA status as of now. */
+export const leadView = (lead: LeadRecord): Effect.Effect<LeadView, never, RepDirectory | LeadStore | AgreementStore> =>
+  Effect.gen(function*() {
+    const reps = yield* RepDirectory
+    const ownerId = lead.state.ownerId
+    const owner = ownerId === undefined ? undefined : Option.getOrUndefined(yield* reps.get(ownerId))
+    let sla: typeof SlaView.Type | null = null
+    const a = lead.assignment
+    if (a !== undefined) {
+      const now = new Date(yield* Clock.currentTimeMillis)
+      const store = yield* LeadStore
+      const agreements = yield* AgreementStore
+      const version = Option.getOrUndefined(yield* agreements.version(lead.agreementVersion)) ?? (yield* agreements.active())
+      const activities = yield* store.activities(lead.id)
+      const status = evaluateSla(version.agreement, {
+        tier: a.tier,
+        ...(a.cadence === undefined ? {} : { cadence: a.cadence }),
+        t0: a.t0,
+        routedAt: a.routedAt,
+        repId: a.repId,
+        ...(a.acceptBy === undefined ? {} : { acceptBy: a.acceptBy }),
+        ...(a.firstTouchBy === undefined ? {} : { firstTouchBy: a.firstTouchBy }),
+        ...(lead.state.acceptedAt === undefined ? {} : { acceptedAt: lead.state.acceptedAt }),
+        reassignments: a.reassignments
+      }, activities, now)
+      sla = {
+        acceptBy: orNull(a.acceptBy),
+        firstTouchBy: orNull(a.firstTouchBy),
+        acceptedAt: orNull(a.acceptedAt ?? lead.state.acceptedAt),
+        firstTouchAt: orNull(a.firstTouchAt ?? status.firstTouchAt),
+        status: status.status
+      }
+    }
+    const p = lead.profile
+    const s = lead.score
+    return {
+      id: lead.id,
+      email: lead.email,
+      firstName: orNull(p.firstName),
+      lastName: orNull(p.lastName),
+      title: orNull(p.title),
+      company: orNull(p.company),
+      domain: orNull(p.domain),
+      country: orNull(p.country),
+      employees: orNull(p.employees),
+      industry: orNull(p.industry),
+      estimatedAcv: orNull(p.estimatedAcv),
+      phone: orNull(p.phone),
+      accountId: orNull(lead.accountDomain),
+      stage: lead.state.stage,
+      tier: orNull(lead.tier),
+      score: s === undefined ? null : { fit: s.fit, intent: s.intent, total: s.total, threshold: s.threshold, provisional: s.provisional, mql: s.mql, drivers: s.drivers.map((d) => ({ rule: d.rule, points: d.points, reason: d.reason })) },
+      owner: owner === undefined ? null : { repId: owner.id, name: owner.name, role: owner.role, bookingUrl: orNull(owner.bookingUrl) },
+      sla,
+      routing: lead.routing === undefined ? null : { pod: lead.routing.pod, strategy: lead.routing.strategy, explanation: lead.routing.explanation, queue: orNull(lead.routing.queue) },
+      flags: lead.flags,
+      agreementVersion: lead.agreementVersion,
+      createdAt: lead.createdAt,
+      updatedAt: lead.updatedAt
+    }
+  })

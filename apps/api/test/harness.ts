@@ -1,0 +1,75 @@
+/** An API on an in-memory PGlite store with the seed team, and helpers to call it. */
+import { StoreAdmin } from "@handoff/db"
+import type { Account, Rep, RepId } from "@handoff/domain"
+import { Effect, type ManagedRuntime } from "effect"
+import { createApiKey } from "../src/auth.ts"
+import { handoffApp } from "../src/index.ts"
+import { silentLogger } from "../src/log.ts"
+import { type ApiServices, makeRuntime } from "../src/runtime.ts"
+
+export const rep = (id: string, pods: Array<string>, extra: Partial<Rep> = {}): Rep => ({
+  id: id as RepId,
+  name: id.toUpperCase(),
+  role: pods.some((p) => p.startsWith("ae")) ? "ae" : "sdr",
+  pods,
+  timezone: "UTC",
+  workingHours: { "mon-sun": ["00:00", "24:00"] },
+  capacity: { maxOpen: 5000, maxPerDay: 5000 },
+  weight: 1,
+  active: true,
+  outOfOffice: [],
+  territories: [],
+  segments: [],
+  bookingUrl: `https://cal.example/${id}`,
+  managerId: "mgr-1" as RepId,
+  ...extra
+})
+
+/** Reps on shift around the clock, so tests do not depend on the hour they run at. */
+export const team: ReadonlyArray<Rep> = [
+  rep("ae-1", ["ae-direct"]),
+  rep("ae-2", ["ae-direct"]),
+  rep("ae-9", ["ae-backup"]),
+  rep("sdr-us", ["sdr"], { territories: ["US", "CA"] }),
+  rep("sdr-de", ["sdr"], { territories: ["DE", "AT", "CH"] }),
+  rep("sdr-b", ["sdr-backup"])
+]
+
+export interface TestApi {
+  readonly runtime: ManagedRuntime.ManagedRuntime<ApiServices, never>
+  readonly app: ReturnType<typeof handoffApp>["app"]
+  readonly keys: Readonly<Record<"admin" | "ingest" | "sales" | "read", string>>
+  readonly call: (method: string, path: string, options?: { body?: unknown; key?: string | null; headers?: Record<string, string>; raw?: string }) => Promise<{ status: number; body: any; headers: Headers }>
+  readonly close: () => Promise<void>
+}
+
+export const startTestApi = async (accounts: ReadonlyArray<Account> = [], options: Parameters<typeof handoffApp>[1] = {}): Promise<TestApi> => {
+  const runtime = await makeRuntime({ dataDir: "memory://" })
+  const keys = await runtime.runPromise(Effect.gen(function*() {
+    const admin = yield* StoreAdmin
+    for (const r of team) yield* admin.upsertRep(r, new Date())
+    for (const a of accounts) yield* admin.upsertAccount(a, new Date())
+    const out: Record<string, string> = {}
+    for (const role of ["admin", "ingest", "sales", "read"] as const) out[role] = (yield* createApiKey(`${role} test key`, role)).key
+    return out as TestApi["keys"]
+  }))
+  const { app } = handoffApp(runtime, { logger: silentLogger, ...options })
+  const call: TestApi["call"] = async (method, path, opts = {}) => {
+    const key = opts.key === undefined ? keys.admin : opts.key
+    const headers: Record<string, string> = { ...(key === null ? {} : { authorization: `Bearer ${key}` }), ...opts.headers }
+    let body: string | undefined
+    if (opts.raw !== undefined) body = opts.raw
+    else if (opts.body !== undefined) body = JSON.stringify(opts.body)
+    if (body !== undefined) headers["content-type"] ??= "application/json"
+    const res = await app.request(path, { method, headers, ...(body === undefined ? {} : { body }) })
+    const text = await res.text()
+    let parsed: unknown = text
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      // not JSON (metrics): keep the text
+    }
+    return { status: res.status, body: parsed, headers: res.headers }
+  }
+  return { runtime, app, keys, call, close: () => runtime.dispose() }
+}

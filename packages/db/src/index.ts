@@ -1,0 +1,5 @@
+export * from "./Database.ts"
+export * from "./EdgeStores.ts"
+export * from "./migrations.ts"
+export * from "./Store.ts"
+export type { DB } from "./schema.ts"
