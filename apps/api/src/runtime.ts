@@ -3,12 +3,16 @@
  * domain port on it, and the handoff use cases. Requests run on this runtime; it is
  * disposed (pool closed, data folder unlocked) after the server stops.
  */
-import { Db, type DatabaseOptions, StoreAdmin, storeLayer } from "@handoff/db"
+import { AccountQueriesLive, Db, type DatabaseOptions, OpportunityQueriesLive, ReportQueriesLive, StoreAdmin, storeLayer, WebhookStoreLive } from "@handoff/db"
 import { HandoffLive } from "@handoff/domain"
 import { Effect, Layer, ManagedRuntime } from "effect"
 
 export const servicesLayer = (options: DatabaseOptions) =>
-  HandoffLive.pipe(Layer.provideMerge(storeLayer), Layer.provideMerge(Db.layer(options)))
+  HandoffLive.pipe(
+    Layer.provideMerge(Layer.mergeAll(OpportunityQueriesLive, WebhookStoreLive, AccountQueriesLive, ReportQueriesLive)),
+    Layer.provideMerge(storeLayer),
+    Layer.provideMerge(Db.layer(options))
+  )
 
 export type ApiServices = Layer.Layer.Success<ReturnType<typeof servicesLayer>>
 

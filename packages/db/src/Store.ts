@@ -157,8 +157,9 @@ export const makeStore = Effect.gen(function*() {
         }).onConflict((oc) =>
           oc.column("id").doUpdateSet({
             amount: lead.state.opportunity!.amount,
-            closed_at: lead.state.opportunity!.closedAt ?? null,
-            won: lead.state.opportunity!.won ?? null
+            // a close is recorded once (the API may have set the CRM's own close date): later writes keep it
+            closed_at: sql`coalesce(opportunities.closed_at, excluded.closed_at)`,
+            won: sql`coalesce(opportunities.won, excluded.won)`
           })
         ).execute()
     ])

@@ -1,4 +1,484 @@
-/** The agreement: active version, new versions, history, preview, simulate. (Being built.) */
-import type { AnyRoute } from "../http.ts"
+/**
+ * The agreement: the whole handoff policy (scoring, MQL threshold, hand-raise, hot vs
+ * warm tiers, pods and rotation, speed-to-lead SLAs and cadences, recycling, attribution,
+ * waterfall targets) as one versioned document.
+ *
+ * - `GET /v1/agreement`: the active version; `GET /v1/agreement/versions[/{version}]`: history;
+ * - `POST /v1/agreement`: a new version. Refused (422, every fault with its path) when the
+ *   document is invalid or when its own `tests` fail; decisions made before keep pointing
+ *   at the version that made them;
+ * - `POST /v1/agreement/preview`: score, tier and route one lead (stored or given) under a
+ *   draft or the active agreement, with the full decision trace, writing nothing.
+ *
+ * Bodies are JSON (the API reads every body as JSON); a YAML document can be converted
+ * first, e.g. `npx yaml --json --single < agreement.yaml` — or checked locally with `npm run agreement -- check <file>`.
+ * Reads can return YAML: `GET /v1/agreement?format=yaml`.
+ *
+ * `POST /v1/agreement/simulate` (replaying a period's history under a draft) is not here
+ * yet: it is a separate piece of work.
+ */
+import {
+  type Account, AccountDirectory, accountDomainOf, Agreement, type AgreementInvalid as AgreementInvalidError, AgreementInvalid,
+  AgreementStore, type AgreementVersion, agreementToYaml, checkAgreementTests, decodeAgreement, encodeAgreement, evaluateLead,
+  EventType, fitSignature, initialLeadState, type LeadEvent, type LeadId, LeadCommand, LeadEvent as LeadEventSchema,
+  LeadNotFound, type LeadProfile, type LeadState, LeadStore, LedgerEntry, normalizeEmail, podMembers, RepDirectory,
+  RotationLedger, route as routeLead, runAgreementTests, Scalar, Score, slaPlan, transition
+} from "@handoff/domain"
+import { Clock, Effect, Either, Option, ParseResult, Schema } from "effect"
+import { IsoDate, route } from "../http.ts"
+import { InvalidInput, NotFound } from "../problem.ts"
+import { OwnerView } from "../views.ts"
+import { InboundLeadBody } from "./leads.ts"
 
-export const agreementRoutes: ReadonlyArray<AnyRoute> = []
+// ---------------------------------------------------------------------------
+// Shapes
+// ---------------------------------------------------------------------------
+
+const AgreementDocument = Agreement.annotations({ description: "The agreement document (see SPEC §1 and the default agreement)." })
+
+const VersionSummary = Schema.Struct({
+  version: Schema.Number,
+  createdAt: IsoDate,
+  createdBy: Schema.String,
+  active: Schema.Boolean,
+  name: Schema.String
+}).annotations({ identifier: "AgreementVersionSummary" })
+
+const VersionView = Schema.Struct({
+  version: Schema.Number,
+  createdAt: IsoDate,
+  createdBy: Schema.String,
+  active: Schema.Boolean,
+  agreement: AgreementDocument
+}).annotations({ identifier: "AgreementVersion" })
+
+const Created = Schema.extend(VersionView, Schema.Struct({
+  /** False when the document equals the active one: nothing new was stored. */
+  created: Schema.Boolean,
+  /** Things that are valid but probably not meant: a pod without reps, ... */
+  warnings: Schema.Array(Schema.String)
+}))
+
+const FormatQuery = Schema.Struct({
+  format: Schema.optional(Schema.Literal("json", "yaml")).annotations({ description: "`yaml`: the document alone, as YAML text (metadata in `x-agreement-*` headers)." })
+})
+
+const versionView = (v: AgreementVersion, activeVersion: number) => ({
+  version: v.version,
+  createdAt: v.createdAt,
+  createdBy: v.createdBy,
+  active: v.version === activeVersion,
+  agreement: v.agreement
+})
+
+/** The version as JSON, or its document as YAML text. */
+const replyWith = (v: AgreementVersion, activeVersion: number, format: "json" | "yaml" | undefined) =>
+  format === "yaml"
+    ? {
+      body: agreementToYaml(v.agreement) as string,
+      headers: {
+        "content-type": "application/yaml; charset=utf-8",
+        "x-agreement-version": String(v.version),
+        "x-agreement-active": String(v.version === activeVersion)
+      }
+    }
+    : { body: versionView(v, activeVersion) }
+
+/** Pods of the agreement nobody could be routed to today. */
+const warningsFor = (agreement: Agreement) =>
+  Effect.gen(function*() {
+    const reps = yield* (yield* RepDirectory).list()
+    const warnings: Array<string> = []
+    for (const pod of agreement.routing.pods) {
+      const members = podMembers(pod, reps)
+      if (members.length === 0) warnings.push(`pod ${pod.id} has no reps: leads routed there wait in its queue${pod.backup === undefined ? "" : ` or go to ${pod.backup}`}`)
+      else if (members.every((r) => !r.active)) warnings.push(`every rep of pod ${pod.id} is inactive`)
+    }
+    return warnings
+  })
+
+const sameDocument = (a: Agreement, b: Agreement): boolean => JSON.stringify(encodeAgreement(a)) === JSON.stringify(encodeAgreement(b))
+
+// ---------------------------------------------------------------------------
+// Preview
+// ---------------------------------------------------------------------------
+
+const PreviewEvent = Schema.Struct({
+  type: EventType.pipe(Schema.maxLength(100)),
+  occurredAt: IsoDate,
+  properties: Schema.optional(Schema.Record({ key: Schema.String.pipe(Schema.maxLength(200)), value: Scalar })),
+  channel: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
+  campaign: Schema.optional(Schema.String.pipe(Schema.maxLength(200)))
+})
+
+/** A lead given inline: the fields of `POST /v1/leads`, plus earlier events and whether it was enriched. */
+const InlineLead = Schema.extend(InboundLeadBody, Schema.Struct({
+  events: Schema.optional(Schema.Array(PreviewEvent).pipe(Schema.maxItems(1000, { message: () => "at most 1000 events" }))),
+  enriched: Schema.optional(Schema.Boolean)
+}))
+const StoredLeadRef = Schema.Struct({ leadId: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100)) })
+
+const PreviewBody = Schema.Struct({
+  agreement: Schema.optional(Schema.Unknown).annotations({ description: "A draft agreement document; default: the active agreement." }),
+  lead: Schema.Unknown.annotations({
+    description: "`{ leadId }` for a stored lead (its profile, events and lifecycle), or a lead inline like the body of POST /v1/leads (plus `events: [{ type, occurredAt, properties }]` and `enriched`), previewed as a new inquiry."
+  }),
+  at: Schema.optional(IsoDate).annotations({ description: "Decide as of this instant (default now); events after it are ignored." })
+})
+
+const PreviewResponse = Schema.Struct({
+  agreement: Schema.Struct({ version: Schema.NullOr(Schema.Number), name: Schema.String, draft: Schema.Boolean }),
+  at: IsoDate,
+  lead: Schema.Struct({
+    id: Schema.NullOr(Schema.String),
+    email: Schema.String,
+    stage: Schema.String,
+    accountDomain: Schema.NullOr(Schema.String),
+    account: Schema.NullOr(Schema.Struct({ domain: Schema.String, named: Schema.Boolean, activeOutbound: Schema.Boolean, ownerRepId: Schema.NullOr(Schema.String) })),
+    events: Schema.Number
+  }),
+  score: Score,
+  tier: Schema.Struct({ name: Schema.String, index: Schema.Number, handedTo: Schema.Literal("sales", "marketing"), reasons: Schema.Array(Schema.String) }),
+  flags: Schema.Array(Schema.String),
+  /** Whether a decision now would hand the lead to sales (mark it MQL and route it), and why. */
+  handoff: Schema.Struct({ wouldHandOff: Schema.Boolean, via: Schema.NullOr(Schema.Literal("score", "hand_raise")), reason: Schema.String }),
+  routing: Schema.NullOr(Schema.Struct({
+    outcome: Schema.Literal("assigned", "queued", "not_routed"),
+    pod: Schema.NullOr(Schema.String),
+    repId: Schema.NullOr(Schema.String),
+    owner: Schema.NullOr(OwnerView),
+    strategy: Schema.NullOr(Schema.String),
+    viaBackup: Schema.Boolean,
+    queue: Schema.NullOr(Schema.String),
+    explanation: Schema.Array(Schema.String),
+    flags: Schema.Array(Schema.String),
+    /** The rotation ledger entries the decision would append (not appended: this is a preview). */
+    ledger: Schema.Array(LedgerEntry)
+  })),
+  sla: Schema.NullOr(Schema.Struct({
+    tier: Schema.String,
+    acceptBy: Schema.NullOr(IsoDate),
+    firstTouchBy: Schema.NullOr(IsoDate),
+    firstTouchRule: Schema.NullOr(Schema.Struct({ deadline: Schema.String, intent: Schema.NullOr(Schema.String) })),
+    cadence: Schema.NullOr(Schema.String),
+    businessHours: Schema.Boolean,
+    steps: Schema.Array(Schema.Struct({ id: Schema.String, kinds: Schema.Array(Schema.String), dueAt: IsoDate, rule: Schema.String, conditional: Schema.Boolean }))
+  })),
+  /** The draft's own tests (null when previewing the active agreement). */
+  tests: Schema.NullOr(Schema.Array(Schema.Struct({ index: Schema.Number, name: Schema.String, passed: Schema.Boolean, failures: Schema.Array(Schema.String) })))
+}).annotations({ identifier: "AgreementPreview" })
+
+const decodeOptions = { errors: "all", onExcessProperty: "error" } as const
+
+const leadInputInvalid = (error: ParseResult.ParseError) =>
+  new InvalidInput({
+    status: 422,
+    message: "The request body is invalid: lead.",
+    errors: ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => ({ path: ["lead", ...i.path.map(String)].join("."), message: i.message }))
+  })
+
+const underAgreementKey = (e: AgreementInvalidError) =>
+  new AgreementInvalid({
+    errors: e.errors.map((f) => ({ ...f, path: f.path === "" ? "agreement" : f.path.startsWith("[") ? `agreement${f.path}` : `agreement.${f.path}` })),
+    message: e.message
+  })
+
+/** The pod and its backups, in order (the chain routing walks). */
+const podChain = (agreement: Agreement, pod: string): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  let next: string | undefined = pod
+  while (next !== undefined && !out.includes(next)) {
+    out.push(next)
+    next = agreement.routing.pods.find((p) => p.id === next)?.backup
+  }
+  return out
+}
+
+interface PreviewLead {
+  readonly id: string | undefined
+  readonly email: string
+  readonly profile: LeadProfile
+  readonly state: LeadState
+  readonly enrichedAt?: Date
+  readonly accountDomain: string | undefined
+  readonly events: ReadonlyArray<LeadEvent>
+  readonly t0: Date
+  readonly intent: string | undefined
+}
+
+/** The lead to preview: a stored one (read without locking) or one given inline. */
+const previewLead = (raw: unknown, at: Date) =>
+  Effect.gen(function*() {
+    if (typeof raw === "object" && raw !== null && !Array.isArray(raw) && "leadId" in raw) {
+      const ref = yield* Schema.decodeUnknown(StoredLeadRef, decodeOptions)(raw).pipe(Effect.mapError(leadInputInvalid))
+      const store = yield* LeadStore
+      const found = yield* store.findById(ref.leadId as LeadId)
+      if (Option.isNone(found)) return yield* Effect.fail(new LeadNotFound({ leadId: ref.leadId, message: `No lead with id ${ref.leadId}.` }))
+      const lead = found.value
+      const events = (yield* store.events(lead.id)).filter((e) => e.occurredAt.getTime() <= at.getTime())
+      return {
+        id: lead.id,
+        email: lead.email,
+        profile: lead.profile,
+        state: lead.state,
+        ...(lead.enrichedAt === undefined ? {} : { enrichedAt: lead.enrichedAt }),
+        accountDomain: lead.accountDomain,
+        events,
+        t0: at,
+        intent: undefined
+      } satisfies PreviewLead
+    }
+    const given = yield* Schema.decodeUnknown(InlineLead, decodeOptions)(raw).pipe(Effect.mapError(leadInputInvalid))
+    const { email, intent, occurredAt, properties, events: earlier, enriched, ...profile } = given
+    const t0 = occurredAt ?? at
+    const inquiry: LeadEvent = {
+      type: intent ?? "inquiry",
+      occurredAt: t0,
+      properties: properties ?? {},
+      ...(profile.source?.channel === undefined ? {} : { channel: profile.source.channel }),
+      ...(profile.source?.campaign === undefined ? {} : { campaign: profile.source.campaign })
+    }
+    const events = [...(earlier ?? []).map((e) => Schema.decodeSync(LeadEventSchema)(Schema.encodeSync(PreviewEvent)(e))), inquiry]
+      .filter((e) => e.occurredAt.getTime() <= at.getTime())
+      .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime())
+    const normalized = normalizeEmail(email)
+    return {
+      id: undefined,
+      email: normalized,
+      profile: { email, ...profile },
+      state: initialLeadState,
+      ...(enriched === true ? { enrichedAt: at } : {}),
+      accountDomain: accountDomainOf(normalized, profile.domain),
+      events,
+      t0,
+      intent
+    } satisfies PreviewLead
+  })
+
+// ---------------------------------------------------------------------------
+// Routes
+// ---------------------------------------------------------------------------
+
+export const agreementRoutes = [
+  route({
+    method: "get",
+    path: "/v1/agreement",
+    roles: ["read"],
+    tag: "Agreement",
+    summary: "Read the active agreement",
+    description: "The version every new decision is made under, with who created it and when. `?format=yaml` returns the document as YAML.",
+    query: FormatQuery,
+    response: Schema.Union(VersionView, Schema.String),
+    status: 200,
+    handler: ({ query }) =>
+      Effect.gen(function*() {
+        const active = yield* (yield* AgreementStore).active()
+        return replyWith(active, active.version, query.format)
+      })
+  }),
+
+  route({
+    method: "get",
+    path: "/v1/agreement/versions",
+    roles: ["read"],
+    tag: "Agreement",
+    summary: "List agreement versions",
+    description: "Every version, oldest first; each lead's `agreementVersion` points at one of them.",
+    response: Schema.Struct({ items: Schema.Array(VersionSummary) }),
+    status: 200,
+    handler: () =>
+      Effect.gen(function*() {
+        const store = yield* AgreementStore
+        const active = yield* store.active()
+        const versions = yield* store.versions()
+        return {
+          body: {
+            items: versions.map((v) => ({ version: v.version, createdAt: v.createdAt, createdBy: v.createdBy, active: v.version === active.version, name: v.agreement.name }))
+          }
+        }
+      })
+  }),
+
+  route({
+    method: "get",
+    path: "/v1/agreement/versions/:version",
+    roles: ["read"],
+    tag: "Agreement",
+    summary: "Read an agreement version",
+    params: Schema.Struct({ version: Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 1_000_000_000)) }),
+    query: FormatQuery,
+    response: Schema.Union(VersionView, Schema.String),
+    status: 200,
+    handler: ({ params, query }) =>
+      Effect.gen(function*() {
+        const store = yield* AgreementStore
+        const found = yield* store.version(params.version)
+        if (Option.isNone(found)) return yield* Effect.fail(new NotFound({ message: `No agreement version ${params.version}.` }))
+        const active = yield* store.active()
+        return replyWith(found.value, active.version, query.format)
+      })
+  }),
+
+  route({
+    method: "post",
+    path: "/v1/agreement",
+    roles: ["admin"],
+    tag: "Agreement",
+    summary: "Propose a new agreement version",
+    description: "The body is the whole agreement document (JSON). It is validated — every fault comes back at once with its path (422 `invalid-agreement`) — and its own `tests` are run: a version whose examples fail is refused like code whose unit tests fail, with the failing fixtures at `tests[i]`. A valid document becomes the active version (201): new decisions record it, earlier decisions keep theirs. Posting the document that is already active changes nothing (200, `created: false`).",
+    body: Schema.Unknown.annotations({ description: "The agreement document." }),
+    response: Created,
+    status: 201,
+    idempotent: true,
+    handler: ({ body, caller }) =>
+      Effect.gen(function*() {
+        const decoded = decodeAgreement(body)
+        if (Either.isLeft(decoded)) return yield* Effect.fail(decoded.left)
+        const tested = checkAgreementTests(decoded.right)
+        if (Either.isLeft(tested)) return yield* Effect.fail(tested.left)
+        const agreement = tested.right
+        const store = yield* AgreementStore
+        const active = yield* store.active()
+        const warnings = yield* warningsFor(agreement)
+        if (sameDocument(active.agreement, agreement)) {
+          return { status: 200, body: { ...versionView(active, active.version), created: false, warnings } }
+        }
+        const at = new Date(yield* Clock.currentTimeMillis)
+        const v = yield* store.activate(agreement, caller.name, at)
+        return { body: { ...versionView(v, v.version), created: true, warnings } }
+      })
+  }),
+
+  route({
+    method: "post",
+    path: "/v1/agreement/preview",
+    roles: ["read"],
+    tag: "Agreement",
+    summary: "Preview the decision for one lead",
+    description: "Score, tier and route one lead — a stored one (`lead: { leadId }`) or one given inline — under a draft agreement (or the active one), at `at` (default now), with the full decision trace: the score and the rules that drove it, the tier with the reason each earlier tier did not match, the flags, whether a decision now would hand the lead to sales, the routing over the current reps, their loads and the pods' rotation ledgers (with the ledger entries it would append), and the SLA plan. Writes nothing: no lead, no ledger entry, no lock held.",
+    body: PreviewBody,
+    response: PreviewResponse,
+    status: 200,
+    handler: ({ body }) =>
+      Effect.gen(function*() {
+        const at = body.at ?? new Date(yield* Clock.currentTimeMillis)
+        const store = yield* AgreementStore
+        let version: number | null = null
+        let agreement: Agreement
+        if (body.agreement === undefined) {
+          const active = yield* store.active()
+          version = active.version
+          agreement = active.agreement
+        } else {
+          const decoded = decodeAgreement(body.agreement)
+          if (Either.isLeft(decoded)) return yield* Effect.fail(underAgreementKey(decoded.left))
+          agreement = decoded.right
+        }
+        const lead = yield* previewLead(body.lead, at)
+        const account: Account | undefined = lead.accountDomain === undefined
+          ? undefined
+          : Option.getOrUndefined(yield* (yield* AccountDirectory).findByDomain(lead.accountDomain))
+        const evaluation = evaluateLead(agreement, { profile: lead.profile, state: lead.state, ...(lead.enrichedAt === undefined ? {} : { enrichedAt: lead.enrichedAt }) }, lead.events, account, at)
+        const { score, tier } = evaluation
+
+        // would a decision now hand it to sales? (the same rule as Handoff: marketing must hold it, the tier must route, the MQL transition must be legal)
+        const via = score.handRaise !== null ? "hand_raise" as const : "score" as const
+        let handoff: { wouldHandOff: boolean; via: "score" | "hand_raise" | null; reason: string }
+        if (tier.handedTo !== "sales") {
+          handoff = { wouldHandOff: false, via: null, reason: `tier ${tier.name} keeps the lead with marketing` }
+        } else if (lead.state.stage !== "inquiry" && lead.state.stage !== "nurture") {
+          handoff = { wouldHandOff: false, via: null, reason: `sales already holds the lead (stage ${lead.state.stage}): a new decision keeps its owner; the routing below is what a fresh handoff would get` }
+        } else {
+          const marked = transition(agreement, lead.state, LeadCommand.MarkMql({ via, tier: tier.name, fitSignature: fitSignature(lead.profile) }), { at, actor: { kind: "system", id: "preview" }, agreementVersion: version ?? 0 })
+          handoff = Either.isRight(marked)
+            ? { wouldHandOff: true, via, reason: via === "hand_raise" ? `the prospect raised a hand (${score.handRaise?.type}): handed to sales as ${tier.name}` : `the score ${score.total} reached the MQL threshold ${score.threshold}: handed to sales as ${tier.name}` }
+            : { wouldHandOff: false, via: null, reason: marked.left.message }
+        }
+
+        let routing: typeof PreviewResponse.Type["routing"] = null
+        let sla: typeof PreviewResponse.Type["sla"] = null
+        if (tier.tier.route !== undefined) {
+          // read outside any unit: the rotation summaries take no lock, and nothing is appended
+          const directory = yield* RepDirectory
+          const reps = yield* directory.list()
+          const loads = yield* directory.loads(at)
+          const rotation = yield* (yield* RotationLedger).summaries(podChain(agreement, tier.tier.route.pod))
+          const decision = routeLead(agreement, {
+            leadId: lead.id ?? "preview",
+            profile: lead.profile,
+            tier: tier.tier,
+            ...(account === undefined ? {} : { account }),
+            reps,
+            loads,
+            ledger: [],
+            rotation,
+            now: at
+          })
+          switch (decision._tag) {
+            case "Assigned": {
+              const rep = reps.find((r) => r.id === decision.repId)
+              routing = {
+                outcome: "assigned",
+                pod: decision.pod,
+                repId: decision.repId,
+                owner: rep === undefined ? null : { repId: rep.id, name: rep.name, role: rep.role, bookingUrl: rep.bookingUrl ?? null },
+                strategy: decision.strategy,
+                viaBackup: decision.viaBackup,
+                queue: null,
+                explanation: decision.explanation,
+                flags: decision.flags,
+                ledger: decision.ledger
+              }
+              break
+            }
+            case "Queued":
+              routing = { outcome: "queued", pod: decision.queue, repId: null, owner: null, strategy: "queue", viaBackup: false, queue: decision.queue, explanation: [...decision.explanation, decision.reason], flags: decision.flags, ledger: decision.ledger }
+              break
+            case "NotRouted":
+              routing = { outcome: "not_routed", pod: null, repId: null, owner: null, strategy: null, viaBackup: false, queue: null, explanation: [decision.reason], flags: [], ledger: [] }
+              break
+          }
+          if (decision._tag !== "NotRouted") {
+            const intent = lead.intent ?? score.handRaise?.type
+            const plan = slaPlan(agreement, tier.tier, { t0: lead.t0, routedAt: at, ...(intent === undefined ? {} : { intent }) })
+            const suppressed = decision.flags.includes("abm_suppressed")
+            sla = {
+              tier: plan.tier,
+              acceptBy: plan.acceptBy ?? null,
+              firstTouchBy: plan.firstTouchBy ?? null,
+              firstTouchRule: plan.firstTouchRule === undefined ? null : { deadline: plan.firstTouchRule.deadline, intent: plan.firstTouchRule.intent ?? null },
+              // an ABM-suppressed lead goes to the account owner without an SDR cadence
+              cadence: suppressed ? null : plan.cadence ?? null,
+              businessHours: plan.businessHours,
+              steps: suppressed ? [] : plan.steps.map((s) => ({ id: s.id, kinds: s.kinds, dueAt: s.dueAt, rule: s.rule, conditional: s.conditional }))
+            }
+          }
+        }
+
+        return {
+          body: {
+            agreement: { version, name: agreement.name, draft: body.agreement !== undefined },
+            at,
+            lead: {
+              id: lead.id ?? null,
+              email: lead.email,
+              stage: lead.state.stage,
+              accountDomain: lead.accountDomain ?? null,
+              account: account === undefined ? null : { domain: account.domain, named: account.named, activeOutbound: account.activeOutbound, ownerRepId: account.ownerRepId ?? null },
+              events: lead.events.length
+            },
+            score,
+            tier: { name: tier.name, index: tier.index, handedTo: tier.handedTo, reasons: tier.reasons },
+            flags: evaluation.flags,
+            handoff,
+            routing,
+            sla,
+            tests: body.agreement === undefined ? null : runAgreementTests(agreement).map((r) => ({ index: r.index, name: r.name, passed: r.passed, failures: r.failures }))
+          }
+        }
+      })
+  })
+
+  // POST /v1/agreement/simulate (what-if: replay a period's real history under a draft and
+  // return the difference) is a separate issue and is deliberately not built here.
+]
