@@ -262,3 +262,16 @@ describe("the agreement feeds the waterfall math as it is", () => {
     expect(report.alarms.map((a) => a.kind)).toContain("mql_to_sql_drift")
   })
 })
+
+describe("comparing agreements", () => {
+  it("the same document with its keys in another order is the same agreement; a changed number is not", async () => {
+    const { sameAgreement } = await import("./AgreementDocument.ts")
+    const reversed = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(reversed) : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)])) : v
+    const shuffled = Either.getOrThrow(decodeAgreement(reversed(encodeAgreement(defaultAgreement))))
+    expect(sameAgreement(defaultAgreement, shuffled)).toBe(true)
+    const doc = base()
+    doc.scoring.mqlThreshold = 55
+    expect(sameAgreement(defaultAgreement, Either.getOrThrow(decodeAgreement(doc)))).toBe(false)
+  })
+})

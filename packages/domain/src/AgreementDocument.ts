@@ -111,6 +111,19 @@ export const parseAgreement = (text: string): Either.Either<Agreement, Agreement
 /** The agreement as its encoded (document) form, e.g. to store as JSON. */
 export const encodeAgreement = (agreement: Agreement): typeof Agreement.Encoded => Schema.encodeSync(Agreement)(agreement)
 
+const canonicalJson = (value: unknown): string =>
+  JSON.stringify(value, (_, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v)
+
+/**
+ * Do two agreements say the same thing? Compared as documents with keys in a fixed order
+ * (a stored copy — Postgres jsonb — does not keep the order the file was written in).
+ */
+export const sameAgreement = (a: Agreement, b: Agreement): boolean =>
+  canonicalJson(encodeAgreement(a)) === canonicalJson(encodeAgreement(b))
+
 /** The agreement as YAML text. */
 export const agreementToYaml = (agreement: Agreement): string => stringify(encodeAgreement(agreement), { lineWidth: 120 })
 

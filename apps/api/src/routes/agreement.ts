@@ -19,7 +19,7 @@
  */
 import {
   type Account, AccountDirectory, accountDomainOf, Agreement, type AgreementInvalid as AgreementInvalidError, AgreementInvalid,
-  AgreementStore, type AgreementVersion, agreementToYaml, checkAgreementTests, decodeAgreement, encodeAgreement, evaluateLead,
+  AgreementStore, type AgreementVersion, agreementToYaml, checkAgreementTests, decodeAgreement, evaluateLead, sameAgreement,
   EventType, fitSignature, initialLeadState, type LeadEvent, type LeadId, LeadCommand, LeadEvent as LeadEventSchema,
   LeadNotFound, type LeadProfile, type LeadState, LeadStore, LedgerEntry, normalizeEmail, podMembers, RepDirectory,
   RotationLedger, route as routeLead, runAgreementTests, Scalar, Score, slaPlan, transition
@@ -97,7 +97,6 @@ const warningsFor = (agreement: Agreement) =>
     return warnings
   })
 
-const sameDocument = (a: Agreement, b: Agreement): boolean => JSON.stringify(encodeAgreement(a)) === JSON.stringify(encodeAgreement(b))
 
 // ---------------------------------------------------------------------------
 // Preview
@@ -340,7 +339,7 @@ export const agreementRoutes = [
         const store = yield* AgreementStore
         const active = yield* store.active()
         const warnings = yield* warningsFor(agreement)
-        if (sameDocument(active.agreement, agreement)) {
+        if (sameAgreement(active.agreement, agreement)) {
           return { status: 200, body: { ...versionView(active, active.version), created: false, warnings } }
         }
         const at = new Date(yield* Clock.currentTimeMillis)

@@ -1,0 +1,297 @@
+/**
+ * `handoff`: the operator's command line (`npx handoff ...`, or `npm run handoff -- ...` at the repo root).
+ *
+ *   handoff migrate                                   bring the store to the latest schema
+ *   handoff keys create --name <n> --role <role>      a new API key, shown once
+ *   handoff keys list                                 every key with its prefix, never the secret
+ *   handoff keys revoke <id>                          the key stops working at once
+ *   handoff agreement validate <file>                 every fault with its path and line
+ *   handoff agreement test <file>                     run the agreement's own fixtures
+ *   handoff agreement apply <file>                    validate, run the fixtures, make it the active version
+ *   handoff serve                                     the service (what `npm start` runs)
+ *
+ * The store is the one `npm start` uses: PostgreSQL at `DATABASE_URL`, or the embedded
+ * database in `HANDOFF_DATA_DIR` (default `.handoff/data`). An embedded folder opens in one
+ * process at a time: while the service runs on it, use the API (`POST /v1/keys`,
+ * `POST /v1/agreement`) instead of the commands that write.
+ *
+ * Exit codes: 0 done, 1 refused or failed (invalid agreement, failing fixture, unknown key, ...),
+ * 2 the command line itself was wrong.
+ */
+import { Args, Command, Options, ValidationError } from "@effect/cli"
+import { NodeContext } from "@effect/platform-node"
+import { ApiKeyStore, type ApiKeyRecord, type ApiRole, migrations, runMigrations } from "@handoff/db"
+import { type Agreement, type AgreementInvalid, AgreementStore, parseAgreement, runAgreementTests, sameAgreement } from "@handoff/domain"
+import { Cause, Clock, Console, Data, Effect, Either, Exit, Option } from "effect"
+import { readFileSync } from "node:fs"
+import { apiRoles, createApiKey } from "./auth.ts"
+import { type ApiServices, makeRuntime } from "./runtime.ts"
+import { serveHandoff, serveOptionsFromEnv, startFailureMessage, storeOptionsFromEnv } from "./serve.ts"
+
+/** A refusal or failure the command has explained; the process exits with `exitCode`. */
+class CliFailure extends Data.TaggedError("CliFailure")<{ readonly message: string; readonly exitCode: number }> {}
+
+const fail = (message: string, exitCode = 1) => Effect.fail(new CliFailure({ message, exitCode }))
+
+// ---------------------------------------------------------------------------
+// The store
+// ---------------------------------------------------------------------------
+
+/**
+ * Run `effect` on the store `npm start` uses (opened, migrated, an agreement ensured),
+ * then close it — releasing the embedded data folder for the next process.
+ */
+const withStore = <A, E>(effect: Effect.Effect<A, E, ApiServices>): Effect.Effect<A, E | CliFailure> =>
+  Effect.acquireUseRelease(
+    Effect.tryPromise({
+      try: () => makeRuntime(storeOptionsFromEnv()),
+      catch: (e) => {
+        const message = startFailureMessage(e)
+        return new CliFailure({
+          exitCode: 1,
+          message: message.includes("already open")
+            ? `${message}\nWhile the service runs, use its API instead (POST /v1/keys, DELETE /v1/keys/{id}, POST /v1/agreement).`
+            : message
+        })
+      }
+    }),
+    (runtime) => Effect.flatten(Effect.promise(() => runtime.runPromiseExit(effect))),
+    (runtime) => Effect.promise(() => runtime.dispose())
+  )
+
+const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+
+// ---------------------------------------------------------------------------
+// migrate
+// ---------------------------------------------------------------------------
+
+const migrate = Command.make("migrate", {}, () =>
+  Effect.gen(function*() {
+    const { applied, engine, location } = yield* Effect.tryPromise({
+      try: () => runMigrations(storeOptionsFromEnv()),
+      catch: (e) => new CliFailure({ message: startFailureMessage(e), exitCode: 1 })
+    })
+    yield* Console.log(
+      `${engine} at ${location}: ${applied.length === 0 ? "already up to date" : `applied ${applied.join(", ")}`} (${Object.keys(migrations).length} migration(s) known)`
+    )
+  })).pipe(Command.withDescription("Bring the store (DATABASE_URL, or the embedded one in HANDOFF_DATA_DIR) to the latest schema. Safe to run from several processes at once."))
+
+// ---------------------------------------------------------------------------
+// keys
+// ---------------------------------------------------------------------------
+
+const json = Options.boolean("json").pipe(Options.withDescription("Print JSON instead of text."))
+
+const keyJson = (k: ApiKeyRecord) => ({
+  id: k.id,
+  name: k.name,
+  role: k.role,
+  prefix: k.prefix,
+  createdAt: k.createdAt.toISOString(),
+  lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+  revokedAt: k.revokedAt?.toISOString() ?? null
+})
+
+const keysCreate = Command.make("create", {
+  name: Options.text("name").pipe(Options.withDescription("What the key is for, e.g. \"website forms\" or \"salesforce sync\".")),
+  role: Options.choice("role", apiRoles as ReadonlyArray<ApiRole>).pipe(
+    Options.withDescription("ingest: forms, events, enrichment; sales: accept, reject, activities, qualify, opportunities; admin: everything; read: leads and reports.")
+  ),
+  json
+}, ({ json, name, role }) =>
+  Effect.gen(function*() {
+    if (name.trim() === "") return yield* fail("--name must not be empty.", 2)
+    const { key, record } = yield* withStore(createApiKey(name.trim(), role))
+    if (json) return yield* Console.log(JSON.stringify({ ...keyJson(record), key }))
+    yield* Console.log(`Created ${role} key ${record.id} ("${record.name}"). The key is shown once — keep it:\n\n  ${key}\n`)
+  })).pipe(Command.withDescription("Create an API key. The key is printed once; only its hash is stored."))
+
+const pad = (rows: ReadonlyArray<ReadonlyArray<string>>): Array<string> => {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  "))
+}
+
+const shortTime = (d: Date | undefined) => (d === undefined ? "-" : d.toISOString().slice(0, 16).replace("T", " "))
+
+const keysList = Command.make("list", { json }, ({ json }) =>
+  Effect.gen(function*() {
+    const keys = yield* withStore(Effect.flatMap(ApiKeyStore, (s) => s.list()))
+    if (json) return yield* Console.log(JSON.stringify(keys.map(keyJson), null, 2))
+    if (keys.length === 0) return yield* Console.log("No API keys yet. Create one: handoff keys create --name <name> --role <ingest|sales|admin|read>")
+    const rows = [
+      ["ID", "NAME", "ROLE", "PREFIX", "CREATED (UTC)", "LAST USED", "STATUS"],
+      ...keys.map((k) => [
+        k.id, k.name, k.role, `${k.prefix}…`, shortTime(k.createdAt), shortTime(k.lastUsedAt),
+        k.revokedAt === undefined ? "live" : `revoked ${shortTime(k.revokedAt)}`
+      ])
+    ]
+    for (const line of pad(rows)) yield* Console.log(line)
+  })).pipe(Command.withDescription("List the API keys: id, name, role and prefix — never the secret."))
+
+const keysRevoke = Command.make("revoke", {
+  id: Args.text({ name: "id" }).pipe(Args.withDescription("The key's id (key_…), from `handoff keys list`."))
+}, ({ id }) =>
+  Effect.gen(function*() {
+    const outcome = yield* withStore(Effect.gen(function*() {
+      const keys = yield* ApiKeyStore
+      const key = (yield* keys.list()).find((k) => k.id === id)
+      if (key === undefined) return { _tag: "Unknown" } as const
+      if (key.revokedAt !== undefined) return { _tag: "AlreadyRevoked", key } as const
+      // As the API does: never lock everyone out.
+      if (key.role === "admin" && (yield* keys.countLive("admin")) <= 1) return { _tag: "LastAdmin", key } as const
+      yield* keys.revoke(key.id, yield* now)
+      return { _tag: "Revoked", key } as const
+    }))
+    switch (outcome._tag) {
+      case "Unknown":
+        return yield* fail(`No API key with id ${id} (see handoff keys list).`)
+      case "AlreadyRevoked":
+        return yield* fail(`Key ${id} ("${outcome.key.name}") was already revoked at ${outcome.key.revokedAt?.toISOString()}.`)
+      case "LastAdmin":
+        return yield* fail(`Key ${id} is the last live admin key: create another one first (handoff keys create --role admin --name ...).`)
+      case "Revoked":
+        return yield* Console.log(`Revoked ${outcome.key.role} key ${id} ("${outcome.key.name}"): it no longer authenticates.`)
+    }
+  })).pipe(Command.withDescription("Revoke an API key: requests with it get 401 from now on."))
+
+const keys = Command.make("keys", {}, () => Console.log("usage: handoff keys <create --name <name> --role <ingest|sales|admin|read> | list | revoke <id>>")).pipe(
+  Command.withDescription("Manage API keys (stored hashed, each with one role)."),
+  Command.withSubcommands([keysCreate, keysList, keysRevoke])
+)
+
+// ---------------------------------------------------------------------------
+// agreement
+// ---------------------------------------------------------------------------
+
+const agreementFile = Args.file({ name: "file", exists: "yes" }).pipe(Args.withDescription("The agreement, YAML or JSON."))
+
+/** The faults, one line each, as `npm run agreement -- check` prints them: `file:line:col  path  message`. */
+const faultLines = (label: string, invalid: AgreementInvalid): Array<string> => [
+  `${label}: refused, ${invalid.errors.length} fault(s)`,
+  ...invalid.errors.map((f) => `  ${label}${f.line === undefined ? "" : `:${f.line}:${f.column ?? 1}`}  ${f.path === "" ? "(document)" : f.path}  ${f.message}`)
+]
+
+/** Read and parse the file; an invalid document prints every fault and fails. */
+const readAgreement = (file: string) =>
+  Effect.gen(function*() {
+    const text = yield* Effect.try({
+      try: () => readFileSync(file, "utf8"),
+      catch: (e) => new CliFailure({ message: `Cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`, exitCode: 1 })
+    })
+    const parsed = parseAgreement(text)
+    if (Either.isLeft(parsed)) {
+      for (const line of faultLines(file, parsed.left)) yield* Console.error(line)
+      return yield* fail("")
+    }
+    return parsed.right
+  })
+
+/** Run the fixtures and print each; fails when one does not hold. */
+const testAgreement = (file: string, agreement: Agreement) =>
+  Effect.gen(function*() {
+    const results = runAgreementTests(agreement)
+    for (const r of results) {
+      yield* Console.log(`  ${r.passed ? "✓" : "✗"} ${r.name} → ${r.actual.tier}${r.actual.pod === null ? "" : ` (${r.actual.pod})`}, score ${r.actual.total}`)
+      for (const f of r.failures) yield* Console.log(`      ${f}`)
+    }
+    const passed = results.filter((r) => r.passed).length
+    if (results.length === 0) {
+      yield* Console.log(`${file}: no fixtures — add examples under \`tests:\` so a change that breaks them is refused.`)
+    } else {
+      yield* Console.log(`${file}: ${passed} of ${results.length} fixture(s) pass`)
+    }
+    if (passed < results.length) return yield* fail("")
+  })
+
+const agreementValidate = Command.make("validate", { file: agreementFile }, ({ file }) =>
+  Effect.gen(function*() {
+    const agreement = yield* readAgreement(file)
+    yield* Console.log(
+      `${file}: valid — "${agreement.name}", ${agreement.tiers.length} tier(s), ${agreement.tests.length} fixture(s) (run them: handoff agreement test ${file})`
+    )
+  })).pipe(Command.withDescription("Check an agreement document: every fault with its path (tiers[0].route.pod) and line."))
+
+const agreementTest = Command.make("test", { file: agreementFile }, ({ file }) =>
+  Effect.flatMap(readAgreement(file), (agreement) => testAgreement(file, agreement))).pipe(
+    Command.withDescription("Run the agreement's own fixtures (its `tests:` examples): each lead scored, tiered and timed, compared with what it expects.")
+  )
+
+const agreementApply = Command.make("apply", {
+  file: agreementFile,
+  by: Options.text("by").pipe(Options.withDefault("cli"), Options.withDescription("Recorded as the version's author."))
+}, ({ by, file }) =>
+  Effect.gen(function*() {
+    const agreement = yield* readAgreement(file)
+    yield* testAgreement(file, agreement)
+    const outcome = yield* withStore(Effect.gen(function*() {
+      const store = yield* AgreementStore
+      const active = yield* store.active()
+      if (sameAgreement(active.agreement, agreement)) {
+        return { created: false, version: active.version } as const
+      }
+      const v = yield* store.activate(agreement, by, yield* now)
+      return { created: true, version: v.version, previous: active.version } as const
+    }))
+    yield* Console.log(
+      outcome.created
+        ? `Agreement version ${outcome.version} is active (was version ${outcome.previous}). Leads decided before keep the version that decided them.`
+        : `Unchanged: ${file} is the active agreement already (version ${outcome.version}).`
+    )
+  })).pipe(Command.withDescription("Validate the agreement, run its fixtures, and make it the active version."))
+
+const agreement = Command.make("agreement", {}, () => Console.log("usage: handoff agreement <validate | test | apply> <file>")).pipe(
+  Command.withDescription("Work with agreement documents: the whole handoff policy, versioned."),
+  Command.withSubcommands([agreementValidate, agreementTest, agreementApply])
+)
+
+// ---------------------------------------------------------------------------
+// serve
+// ---------------------------------------------------------------------------
+
+const serveCommand = Command.make("serve", {
+  port: Options.integer("port").pipe(Options.optional, Options.withDescription("Default PORT, or 3000.")),
+  host: Options.text("host").pipe(Options.optional, Options.withDescription("Default HOST, or 127.0.0.1."))
+}, ({ host, port }) =>
+  Effect.gen(function*() {
+    const env = serveOptionsFromEnv(process.env)
+    yield* Effect.tryPromise({
+      try: () => serveHandoff({ ...env, port: Option.getOrElse(port, () => env.port), hostname: Option.getOrElse(host, () => env.hostname) }),
+      catch: (e) => new CliFailure({ message: startFailureMessage(e), exitCode: 1 })
+    })
+    // Runs until SIGTERM/SIGINT, which stop it gracefully and exit.
+    return yield* Effect.never
+  })).pipe(Command.withDescription("Run the service: the API on http://localhost:3000 and, on the embedded store, the SLA sweep (what `npm start` runs)."))
+
+// ---------------------------------------------------------------------------
+// the app
+// ---------------------------------------------------------------------------
+
+const handoff = Command.make("handoff", {}, () =>
+  Console.log("Handoff — usage: handoff <migrate | keys | agreement | serve> ... (handoff --help for everything)")).pipe(
+    Command.withDescription("Handoff: one signed agreement that scores, routes and times inbound leads."),
+    Command.withSubcommands([migrate, keys, agreement, serveCommand])
+  )
+
+const version = (() => {
+  try {
+    return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version
+  } catch {
+    return "0.0.0"
+  }
+})()
+
+const run = Command.run(handoff, { name: "handoff", version, executable: "handoff" })
+
+const exit = await Effect.runPromiseExit(run(process.argv).pipe(Effect.provide(NodeContext.layer)))
+if (Exit.isFailure(exit)) {
+  const failure = Cause.failureOption(exit.cause)
+  if (Option.isSome(failure) && ValidationError.isValidationError(failure.value)) {
+    process.exitCode = 2 // @effect/cli has printed what was wrong
+  } else if (Option.isSome(failure) && failure.value instanceof CliFailure) {
+    if (failure.value.message !== "") console.error(failure.value.message)
+    process.exitCode = failure.value.exitCode
+  } else {
+    console.error(Cause.pretty(exit.cause))
+    process.exitCode = 1
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Serving Handoff: what `npm start` (main.ts) and `handoff serve` (cli.ts) both run.
+ *
+ * - The store: PostgreSQL at `DATABASE_URL`, or embedded PGlite in `HANDOFF_DATA_DIR`
+ *   (default `.handoff/data`; one process at a time may open that folder).
+ * - First start: with no live admin key, `HANDOFF_ADMIN_KEY` is installed as the admin key,
+ *   or one is generated and printed once.
+ * - Embedded mode is the whole product in one process: the API and, on an interval, the
+ *   speed-to-lead SLA sweep (accept-timeout reassignment, first-touch escalation). With
+ *   `DATABASE_URL` the API runs alone and the worker is its own process.
+ * - Graceful shutdown: stop the sweep, let a running sweep batch commit, close the server
+ *   (in-flight requests finish), then dispose the runtime (pool closed, data folder unlocked).
+ */
+import { Handoff } from "@handoff/domain"
+import { type ServerType, serve } from "@hono/node-server"
+import { Effect, type ManagedRuntime } from "effect"
+import type { AddressInfo } from "node:net"
+import { ensureAdminKey } from "./auth.ts"
+import { handoffApp } from "./index.ts"
+import { jsonLogger, type Logger } from "./log.ts"
+import { type ApiServices, makeRuntime } from "./runtime.ts"
+
+export interface ServeOptions {
+  /** PostgreSQL connection string; without it, embedded PGlite in `dataDir`. */
+  readonly url?: string | undefined
+  /** PGlite's data folder (embedded mode). */
+  readonly dataDir: string
+  /** 0 picks a free port. */
+  readonly port: number
+  readonly hostname: string
+  /** Installed as the admin key on first start; without it one is generated and printed once. */
+  readonly adminKey?: string | undefined
+  /** Embedded mode: how often the SLA sweep runs. */
+  readonly sweepMs: number
+  readonly logger?: Logger | undefined
+  /** Where the one-time generated admin key is printed (default stdout). */
+  readonly print?: ((text: string) => void) | undefined
+  /** Stop on SIGTERM/SIGINT and exit the process (default true); a second signal exits at once. */
+  readonly handleSignals?: boolean | undefined
+}
+
+export interface RunningHandoff {
+  /** The address people use, e.g. `http://localhost:3000`. */
+  readonly url: string
+  readonly port: number
+  readonly embedded: boolean
+  readonly runtime: ManagedRuntime.ManagedRuntime<ApiServices, never>
+  /** Stop the sweep, close the server, dispose the runtime. Safe to call twice. */
+  readonly stop: () => Promise<void>
+}
+
+const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s === "" ? undefined : s)
+
+/** The options `npm start` reads from the environment: DATABASE_URL, HANDOFF_DATA_DIR, PORT, HOST, HANDOFF_ADMIN_KEY, HANDOFF_SWEEP_MS. */
+export const serveOptionsFromEnv = (env: NodeJS.ProcessEnv = process.env): ServeOptions => ({
+  url: nonEmpty(env.DATABASE_URL),
+  dataDir: nonEmpty(env.HANDOFF_DATA_DIR) ?? ".handoff/data",
+  port: Number(nonEmpty(env.PORT) ?? "3000"),
+  hostname: nonEmpty(env.HOST) ?? "127.0.0.1",
+  adminKey: nonEmpty(env.HANDOFF_ADMIN_KEY),
+  sweepMs: Number(nonEmpty(env.HANDOFF_SWEEP_MS) ?? "5000")
+})
+
+/** The store options alone (for the CLI's commands that only open the store). */
+export const storeOptionsFromEnv = (env: NodeJS.ProcessEnv = process.env) => {
+  const o = serveOptionsFromEnv(env)
+  return { url: o.url, dataDir: o.dataDir }
+}
+
+const publicHost = (hostname: string): string =>
+  hostname === "127.0.0.1" || hostname === "::1" || hostname === "localhost" || hostname === "0.0.0.0" || hostname === "::"
+    ? "localhost"
+    : hostname.includes(":") ? `[${hostname}]` : hostname
+
+const listen = (fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string) =>
+  new Promise<{ server: ServerType; port: number }>((resolve, reject) => {
+    const server = serve({ fetch, port, hostname }, (info: AddressInfo) => {
+      server.off("error", onError)
+      resolve({ server, port: info.port })
+    })
+    const onError = (e: NodeJS.ErrnoException) => {
+      reject(e.code === "EADDRINUSE"
+        ? new Error(`Port ${port} on ${hostname} is already in use: stop what runs there, or start Handoff on another port (PORT=3001).`)
+        : e)
+    }
+    server.once("error", onError)
+  })
+
+/** Open the store, make sure an admin key exists, listen, and (embedded) run the SLA sweep. */
+export const serveHandoff = async (options: ServeOptions): Promise<RunningHandoff> => {
+  const log = options.logger ?? jsonLogger()
+  const print = options.print ?? ((text: string) => process.stdout.write(text))
+  const embedded = options.url === undefined
+  const runtime = await makeRuntime({ url: options.url, dataDir: options.dataDir })
+
+  let server: ServerType
+  let port: number
+  try {
+    const { app } = handoffApp(runtime, { logger: log })
+    ;({ server, port } = await listen(app.fetch, options.port, options.hostname))
+  } catch (e) {
+    await runtime.dispose().catch(() => undefined)
+    throw e
+  }
+  // Only once the port is ours: a start that fails must not use up the one showing of a generated key.
+  try {
+    const admin = await runtime.runPromise(ensureAdminKey(options.adminKey))
+    if (admin.installed && admin.generated) {
+      print(`\nNo admin key existed, so one was generated. It is shown once — keep it:\n\n  ${admin.key}\n\n`)
+    } else if (admin.installed) {
+      log.info("installed HANDOFF_ADMIN_KEY as the admin key")
+    }
+  } catch (e) {
+    await new Promise((resolve) => server.close(resolve))
+    await runtime.dispose().catch(() => undefined)
+    throw e
+  }
+  const url = `http://${publicHost(options.hostname)}:${port}`
+  log.info("listening", { url, docs: `${url}/docs`, store: embedded ? `embedded PGlite (${options.dataDir})` : "postgres" })
+
+  // Until the worker runs in this process, embedded mode runs the SLA breach sweep here.
+  let sweeping: Promise<void> | undefined
+  const sweep = embedded
+    ? setInterval(() => {
+      if (sweeping !== undefined) return
+      sweeping = runtime.runPromise(Effect.flatMap(Handoff, (h) => h.handleBreaches(100))).then(
+        (done) => { if (done.length > 0) log.info("sla sweep", { acted: done.length }) },
+        (e: unknown) => log.error("sla sweep failed", { error: String(e) })
+      ).finally(() => { sweeping = undefined })
+    }, options.sweepMs)
+    : undefined
+
+  let stopped: Promise<void> | undefined
+  const stop = () => {
+    stopped ??= (async () => {
+      if (sweep !== undefined) clearInterval(sweep)
+      await sweeping
+      await new Promise<void>((resolve) => {
+        // Idle keep-alive connections are closed at once; give busy ones a moment, then cut them.
+        const force = setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 10_000)
+        server.close(() => {
+          clearTimeout(force)
+          resolve()
+        })
+      })
+      await runtime.dispose()
+    })()
+    return stopped
+  }
+
+  if (options.handleSignals ?? true) {
+    let firstSignalAt = 0
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopped !== undefined) {
+        // A second Ctrl-C stops at once; one signal delivered twice (terminal and npm/tsx relaying it) does not.
+        if (Date.now() - firstSignalAt > 1_000) process.exit(1)
+        return
+      }
+      firstSignalAt = Date.now()
+      log.info("stopping", { signal })
+      stop().then(() => {
+        log.info("stopped")
+        process.exit(0)
+      }, (e: unknown) => {
+        log.error("shutdown failed", { error: String(e) })
+        process.exit(1)
+      })
+    }
+    process.on("SIGTERM", onSignal)
+    process.on("SIGINT", onSignal)
+  }
+
+  return { url, port, embedded, runtime, stop }
+}
+
+/** A start failure as one readable line (a locked data folder, a port in use, ...). */
+export const startFailureMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e))

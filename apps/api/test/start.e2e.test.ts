@@ -1,0 +1,95 @@
+/**
+ * `npm start` as a newcomer runs it: a fresh machine (no DATABASE_URL, an empty data
+ * folder), the service on its port, a lead in and back out, and a clean stop on SIGTERM.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "@effect/vitest"
+import { existsSync, rmSync } from "node:fs"
+import { join } from "node:path"
+import { cleanEnv, freePort, start, type Started, tempDir, waitForReady } from "./processes.ts"
+
+let dir: string
+const running: Array<Started> = []
+
+beforeAll(() => {
+  dir = tempDir("start")
+})
+afterEach(() => {
+  // a failed test must not leave a server behind
+  for (const s of running.splice(0)) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill("SIGKILL")
+})
+afterAll(() => {
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+})
+
+const npmStart = async (env: Record<string, string | undefined>) => {
+  const port = await freePort()
+  const started = start("npm", ["start"], cleanEnv({ ...env, PORT: String(port) }))
+  running.push(started)
+  const base = `http://127.0.0.1:${port}`
+  await waitForReady(`${base}/readyz`, started, 60_000)
+  return { started, base }
+}
+
+/** SIGTERM, as a process manager stops a service; resolves with how it exited. */
+const stop = async (started: Started) => {
+  started.child.kill("SIGTERM")
+  return await started.exited
+}
+
+const call = async (base: string, method: string, path: string, key: string, body?: unknown) => {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) })
+  })
+  return { status: res.status, body: await res.json() as any }
+}
+
+describe("npm start", () => {
+  it("serves on embedded PGlite: a lead goes in with the admin key from HANDOFF_ADMIN_KEY and comes back out; SIGTERM stops it cleanly", async () => {
+    const dataDir = join(dir, "with-key")
+    const adminKey = "hk_admin_e2e-newcomer-key-0123456789abcdef"
+    const { base, started } = await npmStart({ HANDOFF_DATA_DIR: dataDir, HANDOFF_ADMIN_KEY: adminKey })
+
+    const ready = await fetch(`${base}/readyz`).then((r) => r.json() as Promise<any>)
+    expect(ready.engine).toBe("pglite")
+    expect(started.output()).toContain("installed HANDOFF_ADMIN_KEY as the admin key")
+    expect(started.output()).not.toContain("It is shown once")
+
+    const created = await call(base, "POST", "/v1/leads", adminKey, {
+      email: "vp@bigsoft.com", firstName: "Val", title: "VP Sales", company: "BigSoft", employees: 800,
+      industry: "software", estimatedAcv: 90000, intent: "demo_request", source: { channel: "organic", form: "demo" }
+    })
+    expect(created.status).toBe(201)
+    expect(created.body.id).toEqual(expect.any(String))
+    const read = await call(base, "GET", `/v1/leads/${created.body.id}`, adminKey)
+    expect(read.status).toBe(200)
+    expect(read.body).toMatchObject({ id: created.body.id, email: "vp@bigsoft.com", company: "BigSoft", tier: "hot", agreementVersion: 1 })
+    expect((await call(base, "GET", `/v1/leads/${created.body.id}`, "hk_admin_wrong-key-wrong-key-wrong-key")).status).toBe(401)
+
+    const exit = await stop(started)
+    expect(exit).toEqual({ code: 0, signal: null })
+    expect(started.output()).toContain(`"msg":"stopping","signal":"SIGTERM"`)
+    expect(started.output()).toContain(`"msg":"stopped"`)
+    // the data folder is released for the next process
+    expect(existsSync(`${dataDir}.lock`)).toBe(false)
+  })
+
+  it("with no HANDOFF_ADMIN_KEY, the first start prints a generated admin key once; the next start on the same folder prints none", async () => {
+    const dataDir = join(dir, "generated")
+    const first = await npmStart({ HANDOFF_DATA_DIR: dataDir })
+    const keys = first.started.output().match(/hk_admin_[A-Za-z0-9_-]{20,}/g) ?? []
+    expect(keys).toHaveLength(1)
+    expect(first.started.output()).toContain("It is shown once")
+    const admin = keys[0]!
+    expect((await call(first.base, "GET", "/v1/keys", admin)).status).toBe(200)
+    expect(await stop(first.started)).toEqual({ code: 0, signal: null })
+
+    const second = await npmStart({ HANDOFF_DATA_DIR: dataDir })
+    expect(second.started.output()).not.toMatch(/hk_admin_/)
+    expect(second.started.output()).not.toContain("It is shown once")
+    // the key from the first start still works
+    expect((await call(second.base, "GET", "/v1/keys", admin)).status).toBe(200)
+    expect(await stop(second.started)).toEqual({ code: 0, signal: null })
+  })
+})
