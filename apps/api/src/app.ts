@@ -33,11 +33,18 @@ export const defaultAppOptions: AppOptions = { bodyLimit: 1_000_000, rateLimit: 
 
 const decodeOptions = { errors: "all", onExcessProperty: "error" } as const
 
-const formatIssues = (error: ParseResult.ParseError, prefix: string) =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => ({
+const formatIssues = (error: ParseResult.ParseError, prefix: string) => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => ({
     path: [prefix, ...i.path.map(String)].filter((p) => p !== "").join("."),
     message: i.message
   }))
+  // an optional field with a bad value also fails its `undefined` branch: say the useful half once
+  const noise = (m: string) => /^Expected undefined, actual /.test(m)
+  return issues.filter((i, n) =>
+    !(noise(i.message) && issues.some((o) => o.path === i.path && !noise(o.message))) &&
+    issues.findIndex((o) => o.path === i.path && o.message === i.message) === n
+  )
+}
 
 const decodeWith = <A>(schema: Schema.Schema<A, any>, value: unknown, where: "body" | "query" | "path"): Effect.Effect<A, InvalidInput> =>
   Schema.decodeUnknown(schema, decodeOptions)(value).pipe(

@@ -161,6 +161,10 @@ describe("auth and bad input", () => {
     expect(res.status).toBe(422)
     expect(res.body.type).toMatch(/validation/)
     expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(["email", "employees", "estimatedAcv", "surprise"]))
+    // one message per fault, and no "Expected undefined" noise from optional fields
+    const acv = res.body.errors.filter((e: { path: string }) => e.path === "estimatedAcv")
+    expect(acv).toHaveLength(1)
+    expect(acv[0].message).toMatch(/Expected number/)
   })
 
   it("malformed JSON → 400, a body over the limit → 413, unknown lead → 404, unknown route → 404", async () => {
