@@ -15,7 +15,7 @@ import { type AnyRoute, type Caller } from "./http.ts"
 import { type Logger, jsonLogger } from "./log.ts"
 import { Metrics } from "./metrics.ts"
 import {
-  type ApiError, Conflict, Forbidden, InvalidInput, internalProblem, NotFound, PayloadTooLarge, type Problem, problemHeaders,
+  type ApiError, Conflict, type FieldError, Forbidden, InvalidInput, internalProblem, NotFound, PayloadTooLarge, type Problem, problemHeaders,
   problemOf, problemOfCause, RateLimited, Unauthorized
 } from "./problem.ts"
 import { RateLimiter } from "./rateLimit.ts"
@@ -46,10 +46,41 @@ const formatIssues = (error: ParseResult.ParseError, prefix: string) => {
   )
 }
 
-const decodeWith = <A>(schema: Schema.Schema<A, any>, value: unknown, where: "body" | "query" | "path"): Effect.Effect<A, InvalidInput> =>
-  Schema.decodeUnknown(schema, decodeOptions)(value).pipe(
+/** How deeply a JSON body may nest: deeper bodies are refused before anything walks them recursively. */
+export const maxJsonDepth = 64
+
+/** A NUL character or a lone UTF-16 surrogate: text that PostgreSQL (text or jsonb) cannot hold. */
+const unstorable = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+const unstorableMessage = "must not contain a NUL character (\\u0000) or a lone surrogate (\\ud800-\\udfff)"
+
+/**
+ * What the store cannot hold or the decoders should not walk, found without recursion: nesting
+ * deeper than `maxJsonDepth`, or a string or key with a NUL character or a lone surrogate.
+ */
+export const jsonFault = (value: unknown, prefix = ""): FieldError | undefined => {
+  const stack: Array<[unknown, ReadonlyArray<string>]> = [[value, prefix === "" ? [] : [prefix]]]
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!
+    if (typeof v === "string") {
+      if (unstorable.test(v)) return { path: path.join("."), message: unstorableMessage }
+    } else if (typeof v === "object" && v !== null) {
+      if (path.length - (prefix === "" ? 0 : 1) >= maxJsonDepth) return { path: path.join("."), message: `nested more than ${maxJsonDepth} levels deep` }
+      for (const [k, item] of Object.entries(v)) {
+        if (unstorable.test(k)) return { path: path.join("."), message: `a field name ${unstorableMessage}` }
+        stack.push([item, [...path, k]])
+      }
+    }
+  }
+  return undefined
+}
+
+const decodeWith = <A>(schema: Schema.Schema<A, any>, value: unknown, where: "body" | "query" | "path"): Effect.Effect<A, InvalidInput> => {
+  const fault = jsonFault(value, where === "body" ? "" : where)
+  if (fault !== undefined) return Effect.fail(new InvalidInput({ status: 422, message: `The request ${where} is invalid: ${fault.path === "" ? "" : `${fault.path}: `}${fault.message}.`, errors: [fault] }))
+  return Schema.decodeUnknown(schema, decodeOptions)(value).pipe(
     Effect.mapError((e) => new InvalidInput({ status: 422, message: `The request ${where} is invalid.`, errors: formatIssues(e, where === "body" ? "" : where) }))
   )
+}
 
 export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, routes: ReadonlyArray<AnyRoute>, options: AppOptions = defaultAppOptions) => {
   const app = new Hono()
@@ -157,8 +188,10 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
 
   for (const def of routes) app.on(def.method.toUpperCase(), def.path, handle(def))
 
+  // a fresh headers object each time: @hono/node-server writes `Content-Length` into the object
+  // a Response was given, so a shared one would carry the first body's length to every later answer
   const sendProblem = (c: HonoContext, problem: Problem) =>
-    new Response(JSON.stringify({ ...problem, instance: c.req.path }), { status: problem.status, headers: problemHeaders })
+    new Response(JSON.stringify({ ...problem, instance: c.req.path }), { status: problem.status, headers: { ...problemHeaders } })
 
   app.notFound((c) => {
     const allowed = routes.filter((r) => matches(r.path, c.req.path)).map((r) => r.method.toUpperCase())

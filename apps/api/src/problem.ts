@@ -98,4 +98,5 @@ const tags = new Set([
 export const isApiError = (u: unknown): u is ApiError =>
   typeof u === "object" && u !== null && "_tag" in u && tags.has((u as { _tag: string })._tag)
 
+/** The headers of a problem response. Spread them into a new object: never hand this one to a Response. */
 export const problemHeaders = { "content-type": "application/problem+json" } as const

@@ -101,7 +101,7 @@ describe.skipIf(!postgresAvailable)("on real Postgres, under concurrency", () =>
     } finally {
       await Promise.all(workers.map((w) => w.close()))
     }
-  })
+  }, 300_000)
 
   it("a transaction whose connection is killed half way leaves no lead, timeline or outbox row", async () => {
     const pid = await Effect.runPromise(Deferred.make<number>())

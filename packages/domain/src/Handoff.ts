@@ -565,6 +565,7 @@ export const makeHandoff = Effect.gen(function*() {
   const logActivity: HandoffService["logActivity"] = (leadId, activity, actor) =>
     tx.transaction(Effect.gen(function*() {
       yield* ensureRep(activity.repId)
+      yield* loadLead(leadId)
       yield* leads.appendActivity(leadId as LeadId, activity)
       return yield* command(
         leadId,
