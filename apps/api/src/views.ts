@@ -3,7 +3,7 @@
  * tier, score with its drivers, owner with `bookingUrl`, SLA deadlines and status, the
  * routing explanation, flags and the agreement version that decided.
  */
-import { AgreementStore, evaluateSla, LeadStore, type LeadRecord, RepDirectory } from "@handoff/domain"
+import { AgreementStore, evaluateSla, LeadStore, type LeadRecord, RepDirectory, slaAssignmentOf } from "@handoff/domain"
 import { Clock, Effect, Option, Schema } from "effect"
 import { IsoDate } from "./http.ts"
 
@@ -82,17 +82,7 @@ export const leadView = (lead: LeadRecord): Effect.Effect<LeadView, never, RepDi
       const agreements = yield* AgreementStore
       const version = Option.getOrUndefined(yield* agreements.version(lead.agreementVersion)) ?? (yield* agreements.active())
       const activities = yield* store.activities(lead.id)
-      const status = evaluateSla(version.agreement, {
-        tier: a.tier,
-        ...(a.cadence === undefined ? {} : { cadence: a.cadence }),
-        t0: a.t0,
-        routedAt: a.routedAt,
-        repId: a.repId,
-        ...(a.acceptBy === undefined ? {} : { acceptBy: a.acceptBy }),
-        ...(a.firstTouchBy === undefined ? {} : { firstTouchBy: a.firstTouchBy }),
-        ...(lead.state.acceptedAt === undefined ? {} : { acceptedAt: lead.state.acceptedAt }),
-        reassignments: a.reassignments
-      }, activities, now)
+      const status = evaluateSla(version.agreement, slaAssignmentOf(lead, a), activities, now)
       sla = {
         acceptBy: orNull(a.acceptBy),
         firstTouchBy: orNull(a.firstTouchBy),

@@ -3,9 +3,9 @@
  * batch of domains are already known (a bulk import reports created vs updated), and the
  * account list. Runs on the current unit's transaction.
  */
-import { Account } from "@handoff/domain"
-import { Context, Effect, Layer, Schema } from "effect"
-import { SqlRunner } from "./Store.ts"
+import type { Account } from "@handoff/domain"
+import { Context, Effect, Layer } from "effect"
+import { accountFromRow, SqlRunner } from "./Store.ts"
 
 export class AccountQueries extends Context.Tag("@handoff/db/AccountQueries")<AccountQueries, {
   /** The domains among these that have an account already. */
@@ -14,7 +14,6 @@ export class AccountQueries extends Context.Tag("@handoff/db/AccountQueries")<Ac
   readonly list: (options: { readonly afterDomain?: string; readonly limit: number }) => Effect.Effect<ReadonlyArray<Account>>
 }>() {}
 
-const decodeAccount = Schema.decodeUnknownSync(Account)
 
 /** `AccountQueries` on the store. Needs `SqlRunner` (from `storeLayer`). */
 export const AccountQueriesLive = Layer.effect(
@@ -37,16 +36,7 @@ export const AccountQueriesLive = Layer.effect(
           let query = db.selectFrom("accounts").selectAll()
           if (afterDomain !== undefined) query = query.where("domain", ">", afterDomain)
           const rows = await query.orderBy("domain").limit(limit).execute()
-          return rows.map((r) =>
-            decodeAccount({
-              domain: r.domain,
-              ...(r.name === null ? {} : { name: r.name }),
-              named: r.named,
-              ...(r.owner_rep_id === null ? {} : { ownerRepId: r.owner_rep_id }),
-              activeOutbound: r.active_outbound,
-              ...(r.segment === null ? {} : { segment: r.segment })
-            })
-          )
+          return rows.map(accountFromRow)
         })
     }))
 )

@@ -450,7 +450,7 @@ const ledgerFromRow = (r: { pod: string; at: unknown; kind: string; rep_id: stri
     ...(r.members === null ? {} : { members: r.members })
   })
 
-const accountFromRow = (r: { domain: string; name: string | null; named: boolean; owner_rep_id: string | null; active_outbound: boolean; segment: string | null }): Account =>
+export const accountFromRow = (r: { domain: string; name: string | null; named: boolean; owner_rep_id: string | null; active_outbound: boolean; segment: string | null }): Account =>
   decodeAccount({
     domain: r.domain,
     ...(r.name === null ? {} : { name: r.name }),

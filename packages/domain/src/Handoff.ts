@@ -21,7 +21,7 @@ import {
 } from "./Ports.ts"
 import { route, type RouteDecision } from "./Routing.ts"
 import { score as scoreLead, type Score } from "./Scoring.ts"
-import { type Activity, evaluateSla, type SlaBreach, slaPlan } from "./Sla.ts"
+import { type Activity, evaluateSla, type SlaAssignment, type SlaBreach, slaPlan } from "./Sla.ts"
 import { assignTier, handoffFlags, notifications, type TierDecision } from "./Tiering.ts"
 
 // ---------------------------------------------------------------------------
@@ -97,7 +97,8 @@ export const evaluateLead = (
   return { score: s, tier, flags }
 }
 
-const podChain = (agreement: Agreement, pod: string): ReadonlyArray<string> => {
+/** The pod and its backups, in order (the chain routing walks). */
+export const podChain = (agreement: Agreement, pod: string): ReadonlyArray<string> => {
   const out: Array<string> = []
   let next: string | undefined = pod
   while (next !== undefined && !out.includes(next)) {
@@ -108,6 +109,19 @@ const podChain = (agreement: Agreement, pod: string): ReadonlyArray<string> => {
 }
 
 const uniq = (xs: ReadonlyArray<string>): ReadonlyArray<string> => [...new Set(xs)]
+
+/** What the SLA evaluation needs from a stored lead's assignment. */
+export const slaAssignmentOf = (lead: LeadRecord, a: Assignment): SlaAssignment => ({
+  tier: a.tier,
+  ...(a.cadence === undefined ? {} : { cadence: a.cadence }),
+  t0: a.t0,
+  routedAt: a.routedAt,
+  repId: a.repId,
+  ...(a.acceptBy === undefined ? {} : { acceptBy: a.acceptBy }),
+  ...(a.firstTouchBy === undefined ? {} : { firstTouchBy: a.firstTouchBy }),
+  ...(lead.state.acceptedAt === undefined ? {} : { acceptedAt: lead.state.acceptedAt }),
+  reassignments: a.reassignments
+})
 
 /** The lead as the rep's handoff notification carries it (seed 002: call with context). */
 export const handoffContext = (
@@ -620,17 +634,7 @@ export const makeHandoff = Effect.gen(function*() {
           const version = yield* agreements.active()
           const agreement = version.agreement
           const activities = yield* leads.activities(lead.id)
-          const status = evaluateSla(agreement, {
-            tier: assignment.tier,
-            ...(assignment.cadence === undefined ? {} : { cadence: assignment.cadence }),
-            t0: assignment.t0,
-            routedAt: assignment.routedAt,
-            repId: assignment.repId,
-            ...(assignment.acceptBy === undefined ? {} : { acceptBy: assignment.acceptBy }),
-            ...(assignment.firstTouchBy === undefined ? {} : { firstTouchBy: assignment.firstTouchBy }),
-            ...(lead.state.acceptedAt === undefined ? {} : { acceptedAt: lead.state.acceptedAt }),
-            reassignments: assignment.reassignments
-          }, activities, at)
+          const status = evaluateSla(agreement, slaAssignmentOf(lead, assignment), activities, at)
           const fresh = status.breaches.filter((b) => b.doneAt === undefined && !assignment.handledBreaches.includes(b.key))
           if (fresh.length === 0) return []
           let next: LeadRecord = { ...lead, assignment: { ...assignment, handledBreaches: uniq([...assignment.handledBreaches, ...fresh.map((b) => b.key)]) }, updatedAt: at }

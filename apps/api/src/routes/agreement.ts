@@ -19,7 +19,7 @@
  */
 import {
   type Account, AccountDirectory, accountDomainOf, Agreement, type AgreementInvalid as AgreementInvalidError, AgreementInvalid,
-  AgreementStore, type AgreementVersion, agreementToYaml, checkAgreementTests, decodeAgreement, evaluateLead, sameAgreement,
+  AgreementStore, type AgreementVersion, agreementToYaml, checkAgreementTests, decodeAgreement, evaluateLead, podChain, sameAgreement,
   EventType, fitSignature, initialLeadState, type LeadEvent, type LeadId, LeadCommand, LeadEvent as LeadEventSchema,
   LeadNotFound, type LeadProfile, type LeadState, LeadStore, LedgerEntry, normalizeEmail, podMembers, RepDirectory,
   RotationLedger, route as routeLead, runAgreementTests, Scalar, Score, slaPlan, transition
@@ -181,17 +181,6 @@ const underAgreementKey = (e: AgreementInvalidError) =>
     errors: e.errors.map((f) => ({ ...f, path: f.path === "" ? "agreement" : f.path.startsWith("[") ? `agreement${f.path}` : `agreement.${f.path}` })),
     message: e.message
   })
-
-/** The pod and its backups, in order (the chain routing walks). */
-const podChain = (agreement: Agreement, pod: string): ReadonlyArray<string> => {
-  const out: Array<string> = []
-  let next: string | undefined = pod
-  while (next !== undefined && !out.includes(next)) {
-    out.push(next)
-    next = agreement.routing.pods.find((p) => p.id === next)?.backup
-  }
-  return out
-}
 
 interface PreviewLead {
   readonly id: string | undefined
