@@ -13,17 +13,24 @@ import { leadView, LeadView } from "../views.ts"
 const LeadIdParam = Schema.Struct({ id: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100)) })
 const Text = (max: number) => Schema.String.pipe(Schema.maxLength(max))
 
-export const InboundLeadBody = Schema.Struct({
-  email: Email.pipe(Schema.maxLength(320)),
-  firstName: Schema.optional(Text(200)),
-  lastName: Schema.optional(Text(200)),
+const FormAnswers = Schema.Record({ key: Text(200), value: Scalar })
+
+/** The firmographic fields a form and an enrichment vendor both give. */
+const firmographics = {
   title: Schema.optional(Text(300)),
   company: Schema.optional(Text(300)),
   domain: Schema.optional(Text(300)),
   country: Schema.optional(Text(100)),
   employees: Schema.optional(Schema.Number.pipe(Schema.int(), Schema.between(0, 10_000_000))),
   industry: Schema.optional(Text(200)),
-  estimatedAcv: Schema.optional(Schema.Number.pipe(Schema.between(0, 1e12))),
+  estimatedAcv: Schema.optional(Schema.Number.pipe(Schema.between(0, 1e12)))
+}
+
+export const InboundLeadBody = Schema.Struct({
+  email: Email.pipe(Schema.maxLength(320)),
+  firstName: Schema.optional(Text(200)),
+  lastName: Schema.optional(Text(200)),
+  ...firmographics,
   phone: Schema.optional(Text(100)),
   intent: Schema.optional(EventType.pipe(Schema.maxLength(100))),
   source: Schema.optional(Schema.Struct({
@@ -33,9 +40,9 @@ export const InboundLeadBody = Schema.Struct({
   })),
   occurredAt: Schema.optional(IsoDate),
   /** Other form answers. */
-  fields: Schema.optional(Schema.Record({ key: Text(200), value: Scalar })),
+  fields: Schema.optional(FormAnswers),
   /** Properties of the inquiry event itself (e.g. `kind: case_study` for a download). */
-  properties: Schema.optional(Schema.Record({ key: Text(200), value: Scalar }))
+  properties: Schema.optional(FormAnswers)
 }).annotations({ identifier: "InboundLead" })
 
 const Decision = Schema.Struct({
@@ -217,16 +224,10 @@ export const leadRoutes = [
     description: "Firmographic enrichment: the second scoring stage. The lead is re-scored and, if it now qualifies, routed.",
     params: LeadIdParam,
     body: Schema.Struct({
-      title: Schema.optional(Text(300)),
+      ...firmographics,
       seniority: Schema.optional(Text(100)),
-      company: Schema.optional(Text(300)),
-      domain: Schema.optional(Text(300)),
-      country: Schema.optional(Text(100)),
       region: Schema.optional(Text(100)),
-      employees: Schema.optional(Schema.Number.pipe(Schema.int(), Schema.between(0, 10_000_000))),
-      industry: Schema.optional(Text(200)),
-      estimatedAcv: Schema.optional(Schema.Number.pipe(Schema.between(0, 1e12))),
-      fields: Schema.optional(Schema.Record({ key: Text(200), value: Scalar }))
+      fields: Schema.optional(FormAnswers)
     }),
     response: LeadView,
     status: 200,
