@@ -8,6 +8,7 @@
  *   handoff agreement validate <file>                 every fault with its path and line
  *   handoff agreement test <file>                     run the agreement's own fixtures
  *   handoff agreement apply <file>                    validate, run the fixtures, make it the active version
+ *   handoff agreement simulate <file> --from --to     replay the period's leads under the draft, writing nothing
  *   handoff serve                                     the service (what `npm start` runs)
  *
  * The store is the one `npm start` uses: PostgreSQL at `DATABASE_URL`, or the embedded
@@ -18,11 +19,13 @@
  * Exit codes: 0 done, 1 refused or failed (invalid agreement, failing fixture, unknown key, ...),
  * 2 the command line itself was wrong.
  */
-import { Args, Command, Options, ValidationError } from "@effect/cli"
+import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { NodeContext } from "@effect/platform-node"
-import { ApiKeyStore, type ApiKeyRecord, type ApiRole, migrations, runMigrations } from "@handoff/db"
-import { type Agreement, type AgreementInvalid, AgreementStore, parseAgreement, runAgreementTests, sameAgreement } from "@handoff/domain"
-import { Cause, Clock, Console, Data, Effect, Either, Exit, Option } from "effect"
+import { ApiKeyStore, type ApiKeyRecord, type ApiRole, migrations, runMigrations, SimulationQueries } from "@handoff/db"
+import {
+  type Agreement, type AgreementInvalid, AgreementStore, parseAgreement, RepDirectory, runAgreementTests, sameAgreement, simulate, SimulationResult
+} from "@handoff/domain"
+import { Cause, Clock, Console, Data, Effect, Either, Exit, Option, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { apiRoles, createApiKey } from "./auth.ts"
 import { type ApiServices, makeRuntime } from "./runtime.ts"
@@ -239,9 +242,51 @@ const agreementApply = Command.make("apply", {
     )
   })).pipe(Command.withDescription("Validate the agreement, run its fixtures, and make it the active version."))
 
-const agreement = Command.make("agreement", {}, () => Console.log("usage: handoff agreement <validate | test | apply> <file>")).pipe(
+const isoDate = (name: string) =>
+  Options.text(name).pipe(
+    Options.mapEffect((text) => {
+      const d = new Date(text)
+      return Number.isNaN(d.getTime())
+        ? Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--${name}: not a date or ISO 8601 instant: ${text}`)))
+        : Effect.succeed(d)
+    })
+  )
+
+const agreementSimulate = Command.make("simulate", {
+  file: agreementFile,
+  from: isoDate("from").pipe(Options.withDescription("Replay leads created from this date or instant (inclusive), e.g. 2026-10-01.")),
+  to: isoDate("to").pipe(Options.withDescription("... to this one (exclusive).")),
+  json
+}, ({ file, from, json, to }) =>
+  Effect.gen(function*() {
+    const draft = yield* readAgreement(file)
+    if (to.getTime() <= from.getTime()) return yield* fail("--to must be after --from", 2)
+    const result = yield* withStore(Effect.gen(function*() {
+      const history = yield* (yield* SimulationQueries).history({ from, to }, 200_000)
+      if (history.total > 200_000) return yield* fail(`The period holds ${history.total} leads; replay at most 200,000 at once (shorten it).`)
+      const reps = yield* (yield* RepDirectory).list()
+      return simulate({ agreement: draft, period: { from, to }, leads: history.leads, reps, accounts: history.accounts, listLimit: json ? 1000 : 20 })
+    }))
+    if (json) return yield* Console.log(JSON.stringify(Schema.encodeSync(SimulationResult)(result), null, 2))
+    const signed = (n: number) => (n > 0 ? `+${n}` : String(n))
+    const lines = [
+      `${file} replayed on ${result.leads} lead(s) created ${from.toISOString()} – ${to.toISOString()} (nothing written)`,
+      `  MQLs: ${result.mql.actual} → ${result.mql.simulated} (${signed(result.mql.simulated - result.mql.actual)}: ${result.mql.gained} gained, ${result.mql.lost} lost; ${result.mql.viaHandRaise} by hand-raise, ${result.mql.viaScore} by score)`,
+      `  tiers: ${Object.entries(result.tiers.simulated).map(([t, n]) => `${t} ${n} (${signed(n - (result.tiers.actual[t] ?? 0))})`).join(", ")}`,
+      ...result.tiers.moves.map((m) => `    ${m.count} lead(s) ${m.from} → ${m.to}`),
+      `  routing: ${result.routing.assigned} assigned, ${result.routing.queued} queued, ${result.routing.ownerChanged} lead(s) with another owner`,
+      ...result.reps.map((r) => `    ${r.name.padEnd(16)} ${String(r.actual.assigned).padStart(5)} → ${String(r.simulated.assigned).padStart(5)}  peak ${r.simulated.peakDay}/day${r.capacity.maxPerDay === null ? "" : ` of ${r.capacity.maxPerDay}`}, ${r.simulated.peakOpen} open${r.capacity.maxOpen === null ? "" : ` of ${r.capacity.maxOpen}`}`),
+      `  SLA exposure: ${result.sla.firstTouchDueOffShift} of ${result.sla.withFirstTouchSla} first-touch deadline(s) fall while the owner is off shift; ${result.sla.queued} handoff(s) nobody could take`,
+      `  waterfall: ${result.waterfall.stages.map((s) => `${s.stage} ${s.actual}→${s.simulated}`).join(", ")}; ${result.waterfall.unobserved} handed off with no observed outcome; ${result.waterfall.wonNotHandedOff} won deal(s) (${result.waterfall.wonAmountNotHandedOff}) the draft would not have handed to sales`,
+      ...(result.changed.total === 0 ? ["  no lead changes"] : [`  ${result.changed.total} lead(s) change, first ${result.changed.items.length}:`]),
+      ...result.changed.items.map((c) => `    ${c.email}: ${c.changes.join("+")} — ${c.actual.tier ?? "—"}/${c.actual.repId ?? "no owner"} → ${c.simulated.tier}/${c.simulated.repId ?? "no owner"}`)
+    ]
+    for (const line of lines) yield* Console.log(line)
+  })).pipe(Command.withDescription("What-if: replay the leads created in a period under a draft agreement and print the difference from what happened (MQLs, tiers, owners, rep load, SLA exposure, waterfall). Writes nothing."))
+
+const agreement = Command.make("agreement", {}, () => Console.log("usage: handoff agreement <validate | test | apply | simulate> <file>")).pipe(
   Command.withDescription("Work with agreement documents: the whole handoff policy, versioned."),
-  Command.withSubcommands([agreementValidate, agreementTest, agreementApply])
+  Command.withSubcommands([agreementValidate, agreementTest, agreementApply, agreementSimulate])
 )
 
 // ---------------------------------------------------------------------------

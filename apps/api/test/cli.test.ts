@@ -4,7 +4,7 @@
  * opens in one process at a time, so only once the CLI has exited).
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { AgreementStore, defaultAgreement, defaultAgreementYaml } from "@handoff/domain"
+import { AgreementStore, defaultAgreement, defaultAgreementYaml, Handoff, LeadStore } from "@handoff/domain"
 import { Effect } from "effect"
 import { rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
@@ -220,5 +220,38 @@ describe("handoff agreement", () => {
     expect(versions.active.version).toBe(2)
     expect(versions.active.createdBy).toBe("revops")
     expect(versions.active.agreement.scoring.mqlThreshold).toBe(55)
+  })
+
+  it("simulate replays the stored leads under a draft, prints the difference and writes nothing", async () => {
+    const from = new Date(Date.now() - 60_000)
+    const runtime = await makeRuntime({ dataDir })
+    const actor = { kind: "api_key", id: "cli-test" } as const
+    await runtime.runPromise(Effect.gen(function*() {
+      const h = yield* Handoff
+      yield* h.ingest({ profile: { email: "vp@cli-sim.com", title: "VP Sales", employees: 800, industry: "software", estimatedAcv: 90000 }, intent: "demo_request" }, actor)
+      yield* h.ingest({ profile: { email: "reader@cli-sim-two.com", title: "Analyst", employees: 300, industry: "software" }, intent: "content_download", properties: { kind: "whitepaper" } }, actor)
+    })).finally(() => runtime.dispose())
+    const to = new Date(Date.now() + 60_000)
+    const draft = file("low-line.yaml", defaultAgreementYaml.replace("mqlThreshold: 50", "mqlThreshold: 5"))
+    const res = await runCli(["agreement", "simulate", draft, "--from", from.toISOString(), "--to", to.toISOString()], env)
+    expect(res.stderr).toBe("")
+    expect(res.code).toBe(0)
+    expect(res.stdout).toContain("replayed on 2 lead(s)")
+    expect(res.stdout).toContain("MQLs: 1 → 2 (+1: 1 gained, 0 lost")
+    expect(res.stdout).toMatch(/reader@cli-sim-two\.com: mql\+tier/)
+
+    const json = await runCli(["agreement", "simulate", draft, "--from", from.toISOString(), "--to", to.toISOString(), "--json"], env)
+    expect(JSON.parse(json.stdout).mql).toMatchObject({ actual: 1, simulated: 2, gained: 1 })
+    const backwards = await runCli(["agreement", "simulate", draft, "--from", to.toISOString(), "--to", from.toISOString()], env)
+    expect(backwards.code).toBe(2)
+    expect(backwards.stderr).toContain("--to must be after --from")
+
+    const after = await makeRuntime({ dataDir })
+    const stages = await after.runPromise(Effect.gen(function*() {
+      const store = yield* LeadStore
+      const lead = yield* store.findByEmail("reader@cli-sim-two.com")
+      return lead._tag === "Some" ? lead.value.state.stage : "missing"
+    })).finally(() => after.dispose())
+    expect(stages).toBe("inquiry")
   })
 })

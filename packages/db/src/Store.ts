@@ -430,7 +430,8 @@ const eventRow = (e: LeadEvent, leadId: string | null, email: string | null) => 
   }
 }
 
-const eventFromRow = (r: { type: string; occurred_at: unknown; properties: unknown; channel: string | null; campaign: string | null }): LeadEvent =>
+/** A `lead_events` row as the domain's event. */
+export const eventFromRow = (r: { type: string; occurred_at: unknown; properties: unknown; channel: string | null; campaign: string | null }): LeadEvent =>
   decodeEvent({
     type: r.type,
     occurredAt: iso(r.occurred_at as Date),

@@ -218,24 +218,41 @@ export interface LedgerSummary {
   readonly lastTurn: ReadonlyMap<string, number>
 }
 
-/** Summarize a pod's ledger in one pass; entries of other pods are ignored. */
-export const summarizeLedger = (podId: string, ledger: ReadonlyArray<LedgerEntry>): LedgerSummary => {
-  let turns = new Map<string, number>()
-  const lastTurn = new Map<string, number>()
-  let resetMembers: ReadonlyArray<string> | undefined
-  for (let i = 0; i < ledger.length; i++) {
-    const e = ledger[i]!
+/** The summary of an empty ledger. */
+export const emptyLedgerSummary: LedgerSummary = { resetMembers: undefined, turns: new Map(), lastTurn: new Map() }
+
+/**
+ * A pod's summary after more entries: what `summarizeLedger` would give for the whole
+ * ledger, without reading it again (entry `i` of `entries` sits at position
+ * `firstPosition + i`). For callers that route many leads in memory — a batch of
+ * reassignments, a what-if replay — keeping the rotation as they go.
+ */
+export const extendLedgerSummary = (
+  podId: string,
+  summary: LedgerSummary,
+  entries: ReadonlyArray<LedgerEntry>,
+  firstPosition: number
+): LedgerSummary => {
+  let turns = new Map(summary.turns)
+  const lastTurn = new Map(summary.lastTurn)
+  let resetMembers = summary.resetMembers
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!
     if (e.pod !== podId) continue
     if (e.kind === "reset") {
       turns = new Map()
       resetMembers = e.members ?? []
     } else if (e.repId !== undefined) {
       turns.set(e.repId, (turns.get(e.repId) ?? 0) + 1)
-      lastTurn.set(e.repId, i)
+      lastTurn.set(e.repId, firstPosition + i)
     }
   }
   return { resetMembers, turns, lastTurn }
 }
+
+/** Summarize a pod's ledger in one pass; entries of other pods are ignored. */
+export const summarizeLedger = (podId: string, ledger: ReadonlyArray<LedgerEntry>): LedgerSummary =>
+  extendLedgerSummary(podId, emptyLedgerSummary, ledger, 0)
 
 /** The rotation of a pod with these members, from its ledger summary. */
 export const stateFromSummary = (podId: string, members: ReadonlyArray<string>, summary: LedgerSummary): RotationState => {

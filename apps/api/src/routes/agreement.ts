@@ -10,20 +10,21 @@
  * - `POST /v1/agreement/preview`: score, tier and route one lead (stored or given) under a
  *   draft or the active agreement, with the full decision trace, writing nothing.
  *
- * Bodies are JSON (the API reads every body as JSON); a YAML document can be converted
- * first, e.g. `npx yaml --json --single < agreement.yaml` — or checked locally with `npm run agreement -- check <file>`.
- * Reads can return YAML: `GET /v1/agreement?format=yaml`.
+ * `POST /v1/agreement` takes the document as JSON or as YAML (`Content-Type: application/yaml`);
+ * reads can return YAML: `GET /v1/agreement?format=yaml`.
  *
- * `POST /v1/agreement/simulate` (replaying a period's history under a draft) is not here
- * yet: it is a separate piece of work.
+ * - `POST /v1/agreement/simulate`: replay a period's real history under a draft, writing
+ *   nothing, and return the difference from what happened (MQLs, tiers, owner per lead, each
+ *   rep's load against capacity, SLA exposure given reps' hours, the waterfall).
  */
 import {
   type Account, AccountDirectory, accountDomainOf, Agreement, type AgreementInvalid as AgreementInvalidError, AgreementInvalid,
   AgreementStore, type AgreementVersion, agreementToYaml, checkAgreementTests, decodeAgreement, evaluateLead, podChain, sameAgreement,
   EventType, fitSignature, initialLeadState, type LeadEvent, type LeadId, LeadCommand, LeadEvent as LeadEventSchema,
   LeadNotFound, type LeadProfile, type LeadState, LeadStore, LedgerEntry, normalizeEmail, podMembers, RepDirectory,
-  RotationLedger, route as routeLead, runAgreementTests, Scalar, Score, slaPlan, transition
+  RotationLedger, route as routeLead, runAgreementTests, Scalar, Score, simulate, SimulationResult, slaPlan, transition
 } from "@handoff/domain"
+import { SimulationQueries } from "@handoff/db"
 import { Clock, Effect, Either, Option, ParseResult, Schema } from "effect"
 import { IsoDate, route } from "../http.ts"
 import { InvalidInput, NotFound } from "../problem.ts"
@@ -125,6 +126,9 @@ const PreviewBody = Schema.Struct({
   at: Schema.optional(IsoDate).annotations({ description: "Decide as of this instant (default now); events after it are ignored." })
 })
 
+/** A draft's own tests, run (null when the active agreement is used). */
+const AgreementTestResults = Schema.NullOr(Schema.Array(Schema.Struct({ index: Schema.Number, name: Schema.String, passed: Schema.Boolean, failures: Schema.Array(Schema.String) })))
+
 const PreviewResponse = Schema.Struct({
   agreement: Schema.Struct({ version: Schema.NullOr(Schema.Number), name: Schema.String, draft: Schema.Boolean }),
   at: IsoDate,
@@ -164,7 +168,7 @@ const PreviewResponse = Schema.Struct({
     steps: Schema.Array(Schema.Struct({ id: Schema.String, kinds: Schema.Array(Schema.String), dueAt: IsoDate, rule: Schema.String, conditional: Schema.Boolean }))
   })),
   /** The draft's own tests (null when previewing the active agreement). */
-  tests: Schema.NullOr(Schema.Array(Schema.Struct({ index: Schema.Number, name: Schema.String, passed: Schema.Boolean, failures: Schema.Array(Schema.String) })))
+  tests: AgreementTestResults
 }).annotations({ identifier: "AgreementPreview" })
 
 const decodeOptions = { errors: "all", onExcessProperty: "error" } as const
@@ -242,6 +246,46 @@ const previewLead = (raw: unknown, at: Date) =>
       intent
     } satisfies PreviewLead
   })
+
+/** The draft given in a body (faults under `agreement.`), or the active agreement. */
+const draftOrActive = (draft: unknown) =>
+  Effect.gen(function*() {
+    if (draft === undefined) {
+      const active = yield* (yield* AgreementStore).active()
+      return { version: active.version as number | null, agreement: active.agreement }
+    }
+    const decoded = decodeAgreement(draft)
+    if (Either.isLeft(decoded)) return yield* Effect.fail(underAgreementKey(decoded.left))
+    return { version: null as number | null, agreement: decoded.right }
+  })
+
+// ---------------------------------------------------------------------------
+// Simulate
+// ---------------------------------------------------------------------------
+
+const simulateLeadLimit = 50_000
+const maxSimulatedDays = 366
+
+const SimulateBody = Schema.Struct({
+  agreement: Schema.optional(Schema.Unknown).annotations({ description: "A draft agreement document; default: the active agreement (a replay of the live policy, to check it against what happened)." }),
+  from: IsoDate.annotations({ description: "Replay the leads created from this instant (inclusive)." }),
+  to: IsoDate.annotations({ description: "... to this one (exclusive); events after it are ignored." }),
+  list: Schema.optional(Schema.Number.pipe(Schema.int(), Schema.between(0, 1000))).annotations({ description: "How many changed leads to list one by one (default 200)." })
+}).pipe(Schema.filter((b) => {
+  const days = (b.to.getTime() - b.from.getTime()) / 86_400_000
+  if (days <= 0) return { path: ["to"], message: "must be after from" }
+  if (days > maxSimulatedDays) return { path: ["to"], message: `the period is longer than ${maxSimulatedDays} days` }
+  return true
+}))
+
+const SimulateResponse = Schema.extend(
+  Schema.Struct({
+    agreement: Schema.Struct({ version: Schema.NullOr(Schema.Number), name: Schema.String, draft: Schema.Boolean }),
+    /** The draft's own tests (null when replaying the active agreement). */
+    tests: AgreementTestResults
+  }),
+  SimulationResult
+).annotations({ identifier: "AgreementSimulation" })
 
 // ---------------------------------------------------------------------------
 // Routes
@@ -350,18 +394,7 @@ export const agreementRoutes = [
     handler: ({ body }) =>
       Effect.gen(function*() {
         const at = body.at ?? new Date(yield* Clock.currentTimeMillis)
-        const store = yield* AgreementStore
-        let version: number | null = null
-        let agreement: Agreement
-        if (body.agreement === undefined) {
-          const active = yield* store.active()
-          version = active.version
-          agreement = active.agreement
-        } else {
-          const decoded = decodeAgreement(body.agreement)
-          if (Either.isLeft(decoded)) return yield* Effect.fail(underAgreementKey(decoded.left))
-          agreement = decoded.right
-        }
+        const { version, agreement } = yield* draftOrActive(body.agreement)
         const lead = yield* previewLead(body.lead, at)
         const account: Account | undefined = lead.accountDomain === undefined
           ? undefined
@@ -465,8 +498,38 @@ export const agreementRoutes = [
           }
         }
       })
-  })
+  }),
 
-  // POST /v1/agreement/simulate (what-if: replay a period's real history under a draft and
-  // return the difference) is a separate issue and is deliberately not built here.
+  route({
+    method: "post",
+    path: "/v1/agreement/simulate",
+    roles: ["read"],
+    tag: "Agreement",
+    summary: "Backtest a draft agreement on a period's history",
+    description: "What-if with no side effects: every lead created in `[from, to)` is replayed through time under the draft (or the active agreement) — scored and tiered at each of its events, handed to sales the first time the draft would, and routed over today's reps with the rotation, loads and daily counts the replay builds up — and compared with what really happened: MQLs gained and lost, tier moves, the owner per lead, each rep's load against capacity, SLA exposure given reps' hours (deadlines due while the owner is off shift, queued handoffs), and the waterfall (sales outcomes only where they were observed). Writes nothing. At most 50,000 leads per call: shorten the period for more.",
+    body: SimulateBody,
+    response: SimulateResponse,
+    status: 200,
+    handler: ({ body }) =>
+      Effect.gen(function*() {
+        const { version, agreement } = yield* draftOrActive(body.agreement)
+        const history = yield* (yield* SimulationQueries).history({ from: body.from, to: body.to }, simulateLeadLimit)
+        if (history.total > simulateLeadLimit) {
+          return yield* Effect.fail(new InvalidInput({
+            status: 422,
+            message: `The period holds ${history.total} leads; a replay takes at most ${simulateLeadLimit}. Shorten the period.`,
+            errors: [{ path: "to", message: `${history.total} leads created in the period, more than ${simulateLeadLimit}` }]
+          }))
+        }
+        const reps = yield* (yield* RepDirectory).list()
+        const result = simulate({ agreement, period: { from: body.from, to: body.to }, leads: history.leads, reps, accounts: history.accounts, listLimit: body.list ?? 200 })
+        return {
+          body: {
+            agreement: { version, name: agreement.name, draft: body.agreement !== undefined },
+            ...result,
+            tests: body.agreement === undefined ? null : runAgreementTests(agreement).map((r) => ({ index: r.index, name: r.name, passed: r.passed, failures: r.failures }))
+          }
+        }
+      })
+  })
 ]
