@@ -46,6 +46,9 @@ const formatIssues = (error: ParseResult.ParseError, prefix: string) => {
   )
 }
 
+/** Content types read as YAML text by routes that take YAML (`yamlBody`). */
+const yamlMediaTypes: ReadonlySet<string> = new Set(["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"])
+
 /** How deeply a JSON body may nest: deeper bodies are refused before anything walks them recursively. */
 export const maxJsonDepth = 64
 
@@ -105,16 +108,20 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
       return { keyId: key.id, role: key.role, name: key.name }
     })
 
-  const readBody = (c: HonoContext, def: AnyRoute): Effect.Effect<{ value: unknown; text: string }, ApiError> =>
+  const readBody = (c: HonoContext, def: AnyRoute): Effect.Effect<{ value: unknown; text: string; mediaType: "json" | "yaml" }, ApiError> =>
     Effect.gen(function*() {
-      if (def.body === undefined) return { value: undefined, text: "" }
+      if (def.body === undefined) return { value: undefined, text: "", mediaType: "json" as const }
       const declared = Number(c.req.header("content-length") ?? "0")
       if (declared > options.bodyLimit) return yield* Effect.fail(new PayloadTooLarge({ message: `The body is larger than ${options.bodyLimit} bytes.`, limit: options.bodyLimit }))
       const text = yield* Effect.promise(() => c.req.text())
       if (Buffer.byteLength(text) > options.bodyLimit) return yield* Effect.fail(new PayloadTooLarge({ message: `The body is larger than ${options.bodyLimit} bytes.`, limit: options.bodyLimit }))
-      if (text.trim() === "") return yield* Effect.fail(new InvalidInput({ status: 400, message: "The request needs a JSON body.", errors: [{ path: "", message: "empty body" }] }))
+      const yaml = def.yamlBody === true && yamlMediaTypes.has((c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase())
+      if (text.trim() === "") return yield* Effect.fail(new InvalidInput({ status: 400, message: `The request needs a ${yaml ? "YAML" : "JSON"} body.`, errors: [{ path: "", message: "empty body" }] }))
+      if (yaml) {
+        return { value: text, text, mediaType: "yaml" as const }
+      }
       try {
-        return { value: JSON.parse(text) as unknown, text }
+        return { value: JSON.parse(text) as unknown, text, mediaType: "json" as const }
       } catch (e) {
         return yield* Effect.fail(new InvalidInput({ status: 400, message: "The body is not valid JSON.", errors: [{ path: "", message: (e as Error).message }] }))
       }
@@ -131,7 +138,7 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
       const query = def.query === undefined ? {} : yield* decodeWith(def.query, c.req.query(), "query")
       const raw = yield* readBody(c, def)
       const body = def.body === undefined ? undefined : yield* decodeWith(def.body, raw.value, "body")
-      const run = def.handler({ params, query, body, caller, requestId }).pipe(
+      const run = def.handler({ params, query, body, caller, requestId, mediaType: raw.mediaType }).pipe(
         Effect.map((reply) => ({
           status: reply.status ?? def.status,
           body: Schema.encodeSync(def.response)(reply.body) as unknown,

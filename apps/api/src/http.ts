@@ -23,6 +23,8 @@ export interface HandlerInput<P, Q, B> {
   readonly body: B
   readonly caller: Caller
   readonly requestId: string
+  /** How the body was sent: JSON, or YAML text (routes with `yamlBody`; `body` is then the text). */
+  readonly mediaType: "json" | "yaml"
 }
 
 /** A handler's answer: its status (default: the route's) and body (encoded with the route's response schema). */
@@ -44,8 +46,14 @@ export interface RouteDef<P, Q, B, A, R> {
   readonly params?: Schema.Schema<P, any>
   readonly query?: Schema.Schema<Q, any>
   readonly body?: Schema.Schema<B, any>
+  /** What the OpenAPI document shows for the body, when `body` is deliberately looser (items decoded one by one by the handler). */
+  readonly bodyDoc?: Schema.Schema<any, any>
   readonly response: Schema.Schema<A, any>
   readonly status: number
+  /** Other success statuses the handler may answer with (same response schema), with their meaning. */
+  readonly also?: Readonly<Record<number, string>>
+  /** Also take the body as YAML text (`Content-Type: application/yaml`); the handler gets the text. */
+  readonly yamlBody?: boolean
   /** Honour `Idempotency-Key` (POSTs that write). */
   readonly idempotent?: boolean
   readonly handler: (input: HandlerInput<P, Q, B>) => Effect.Effect<Reply<A>, ApiError, R>

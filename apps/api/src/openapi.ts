@@ -33,7 +33,9 @@ export const ProblemSchema = Schema.Struct(
     requestId: Schema.optional(Schema.String.annotations({ description: "The request id (also in the `x-request-id` header); quote it when reporting a problem." })),
     errors: Schema.optional(Schema.Array(Schema.Struct({
       path: Schema.String.annotations({ description: "Where: a dotted path into the body (`source.channel`), or `path.<name>`, `query.<name>`, `header.<name>`." }),
-      message: Schema.String
+      message: Schema.String,
+      line: Schema.optional(Schema.Int.annotations({ description: "For a YAML or JSON document sent as text: the line of the fault (1-based)." })),
+      column: Schema.optional(Schema.Int.annotations({ description: "... and its column." }))
     })).annotations({ description: "For validation problems: one entry per invalid field." }))
   },
   Schema.Record({ key: Schema.String, value: Schema.Unknown })
@@ -246,6 +248,7 @@ export const openApiDocument = (routes: ReadonlyArray<AnyRoute>, options: OpenAp
       }
     }
     responses[String(def.status)] = success
+    for (const [status, meaning] of Object.entries(def.also ?? {})) responses[status] = { ...success, description: meaning }
     for (const status of errorStatuses(def)) {
       const name = errorResponseNames[status] ?? `Error${status}`
       errorResponses[name] ??= {
@@ -264,7 +267,15 @@ export const openApiDocument = (routes: ReadonlyArray<AnyRoute>, options: OpenAp
       "x-roles": def.roles.length === 0 ? [] : [...new Set([...def.roles, "admin"])],
       security: def.roles.length === 0 ? [] : [{ bearerAuth: [] }],
       ...(parameters.length > 0 ? { parameters } : {}),
-      ...(def.body === undefined ? {} : { requestBody: { required: true, content: { "application/json": { schema: components.add(def.body) } } } }),
+      ...(def.body === undefined ? {} : {
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": { schema: components.add(def.bodyDoc ?? def.body) },
+            ...(def.yamlBody === true ? { "application/yaml": { schema: { type: "string", description: "The same document as YAML text." } } } : {})
+          }
+        }
+      }),
       responses
     }
     const path = openApiPath(def.path)

@@ -12,6 +12,8 @@ import { Cause, Data, Option } from "effect"
 export interface FieldError {
   readonly path: string
   readonly message: string
+  readonly line?: number
+  readonly column?: number
 }
 
 export interface Problem {
@@ -55,7 +57,7 @@ export const problemOf = (e: ApiError): Problem => {
         errors: e.errors
       }
     case "AgreementInvalid":
-      return { type: base + "invalid-agreement", title: "Invalid agreement", status: 422, detail: e.message, errors: e.errors.map((f) => ({ path: f.path, message: f.message })) }
+      return { type: base + "invalid-agreement", title: "Invalid agreement", status: 422, detail: e.message, errors: e.errors.map((f) => ({ path: f.path, message: f.message, ...(f.line === undefined ? {} : { line: f.line, column: f.column ?? 1 }) })) }
     case "Unauthorized":
       return { type: base + "unauthorized", title: "Unauthorized", status: 401, detail: e.message }
     case "Forbidden":

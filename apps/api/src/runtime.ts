@@ -5,7 +5,7 @@
  */
 import { AccountQueriesLive, Db, type DatabaseOptions, OpportunityQueriesLive, ReportQueriesLive, SimulationQueriesLive, StoreAdmin, storeLayer, WebhookStoreLive } from "@handoff/db"
 import { HandoffLive } from "@handoff/domain"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Clock, Effect, Layer, ManagedRuntime } from "effect"
 
 export const servicesLayer = (options: DatabaseOptions) =>
   HandoffLive.pipe(
@@ -16,9 +16,27 @@ export const servicesLayer = (options: DatabaseOptions) =>
 
 export type ApiServices = Layer.Layer.Success<ReturnType<typeof servicesLayer>>
 
-/** Open the store, make sure an agreement is active, and return the runtime. */
-export const makeRuntime = async (options: DatabaseOptions): Promise<ManagedRuntime.ManagedRuntime<ApiServices, never>> => {
-  const runtime = ManagedRuntime.make(servicesLayer(options).pipe(Layer.orDie))
-  await runtime.runPromise(Effect.flatMap(StoreAdmin, (a) => a.ensureAgreement(new Date())))
+/**
+ * A clock `offsetMs` away from the real one (ticking with it): tests run the service as if
+ * it were another day and hour — a Tuesday morning in New York — whatever the real time is.
+ */
+export const shiftedClock = (offsetMs: number): Clock.Clock => {
+  const real = Clock.make()
+  const millis = () => real.unsafeCurrentTimeMillis() + offsetMs
+  return {
+    [Clock.ClockTypeId]: Clock.ClockTypeId,
+    unsafeCurrentTimeMillis: millis,
+    currentTimeMillis: Effect.sync(millis),
+    unsafeCurrentTimeNanos: () => BigInt(millis()) * 1_000_000n,
+    currentTimeNanos: Effect.sync(() => BigInt(millis()) * 1_000_000n),
+    sleep: (duration) => real.sleep(duration)
+  }
+}
+
+/** Open the store, make sure an agreement is active, and return the runtime (on `clock`, default the real one). */
+export const makeRuntime = async (options: DatabaseOptions, clock?: Clock.Clock): Promise<ManagedRuntime.ManagedRuntime<ApiServices, never>> => {
+  const layer = servicesLayer(options).pipe(Layer.orDie)
+  const runtime = ManagedRuntime.make(clock === undefined ? layer : Layer.merge(layer, Layer.setClock(clock)))
+  await runtime.runPromise(Effect.flatMap(StoreAdmin, (a) => Effect.flatMap(Clock.currentTimeMillis, (ms) => a.ensureAgreement(new Date(ms)))))
   return runtime
 }

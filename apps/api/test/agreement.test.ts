@@ -1,6 +1,6 @@
 /** The agreement over HTTP: reading versions, previewing decisions (no writes), proposing new versions. */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { defaultAgreement, encodeAgreement } from "@handoff/domain"
+import { defaultAgreement, defaultAgreementYaml, encodeAgreement } from "@handoff/domain"
 import { parse as parseYaml } from "yaml"
 import { startTestApi, type TestApi } from "./harness.ts"
 
@@ -200,6 +200,27 @@ describe("POST /v1/agreement", () => {
     expect(again.body.version).toBe(3)
     expect(again.headers.get("idempotent-replayed")).toBe("true")
     expect((await api.call("GET", "/v1/agreement/versions")).body.items).toHaveLength(3)
+  })
+
+  it("takes the document as YAML too: a valid one becomes a version, a broken one is refused with paths and lines", async () => {
+    const yaml = defaultAgreementYaml.replace("mqlThreshold: 50", "mqlThreshold: 45")
+    const res = await api.call("POST", "/v1/agreement", { raw: yaml, headers: { "content-type": "application/yaml" } })
+    expect(res.status).toBe(201)
+    expect(res.body.agreement.scoring.mqlThreshold).toBe(45)
+    expect((await api.call("GET", "/v1/agreement")).body.version).toBe(res.body.version)
+
+    const broken = yaml.replace("mqlThreshold: 45", "mqlThreshold: lots").replace("strategy: territory", "strategy: random")
+    const refused = await api.call("POST", "/v1/agreement", { raw: broken, headers: { "content-type": "application/yaml; charset=utf-8" } })
+    expect(refused.status).toBe(422)
+    const threshold = refused.body.errors.find((e: { path: string }) => e.path === "scoring.mqlThreshold")
+    expect(threshold.line).toBe(broken.split("\n").findIndex((l) => l.includes("mqlThreshold: lots")) + 1)
+    expect(paths(refused)).toContain("routing.pods[2].strategy")
+    const notYaml = await api.call("POST", "/v1/agreement", { raw: "scoring: [unclosed", headers: { "content-type": "text/yaml" } })
+    expect(notYaml.status).toBe(422)
+    expect(notYaml.body.errors[0].line).toBe(1)
+    // the same text sent as JSON is a JSON parse error, not silently read as YAML
+    expect((await api.call("POST", "/v1/agreement", { raw: yaml, headers: { "content-type": "application/json" } })).status).toBe(400)
+    expect((await api.call("GET", "/v1/agreement/versions")).body.items).toHaveLength(4)
   })
 
   it("only admin keys may propose a version", async () => {

@@ -5,7 +5,7 @@ import { Effect, type ManagedRuntime } from "effect"
 import { createApiKey } from "../src/auth.ts"
 import { handoffApp } from "../src/index.ts"
 import { silentLogger } from "../src/log.ts"
-import { type ApiServices, makeRuntime } from "../src/runtime.ts"
+import { type ApiServices, makeRuntime, shiftedClock } from "../src/runtime.ts"
 
 export const rep = (id: string, pods: Array<string>, extra: Partial<Rep> = {}): Rep => ({
   id: id as RepId,
@@ -40,11 +40,22 @@ export interface TestApi {
   readonly app: ReturnType<typeof handoffApp>["app"]
   readonly keys: Readonly<Record<"admin" | "ingest" | "sales" | "read", string>>
   readonly call: (method: string, path: string, options?: { body?: unknown; key?: string | null; headers?: Record<string, string>; raw?: string }) => Promise<{ status: number; body: any; headers: Headers }>
+  /** The API's clock, in epoch ms (the real time unless started with `clockOffsetMs`). */
+  readonly now: () => number
   readonly close: () => Promise<void>
 }
 
-export const startTestApi = async (accounts: ReadonlyArray<Account> = [], options: Parameters<typeof handoffApp>[1] = {}): Promise<TestApi> => {
-  const runtime = await makeRuntime({ dataDir: "memory://" })
+/**
+ * An API on a fresh in-memory store. `clockOffsetMs` runs it that far from the real time
+ * (`api.now()` is its clock): tests whose figures depend on business hours pin it.
+ */
+export const startTestApi = async (
+  accounts: ReadonlyArray<Account> = [],
+  options: Parameters<typeof handoffApp>[1] = {},
+  clock: { readonly clockOffsetMs?: number } = {}
+): Promise<TestApi> => {
+  const offset = clock.clockOffsetMs ?? 0
+  const runtime = await makeRuntime({ dataDir: "memory://" }, offset === 0 ? undefined : shiftedClock(offset))
   const keys = await runtime.runPromise(Effect.gen(function*() {
     const admin = yield* StoreAdmin
     for (const r of team) yield* admin.upsertRep(r, new Date())
@@ -71,5 +82,5 @@ export const startTestApi = async (accounts: ReadonlyArray<Account> = [], option
     }
     return { status: res.status, body: parsed, headers: res.headers }
   }
-  return { runtime, app, keys, call, close: () => runtime.dispose() }
+  return { runtime, app, keys, call, now: () => Date.now() + offset, close: () => runtime.dispose() }
 }

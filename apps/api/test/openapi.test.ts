@@ -103,6 +103,22 @@ describe("GET /openapi.json", () => {
     }
   })
 
+  it("documents every success status a route answers with, the YAML body of POST /v1/agreement, and the shape of each event", () => {
+    const resolve = (schema: any): any => (schema.$ref === undefined ? schema : doc.components.schemas[schema.$ref.split("/").pop()])
+    expect(Object.keys(doc.paths["/v1/leads"].post.responses)).toEqual(expect.arrayContaining(["200", "201"]))
+    expect(doc.paths["/v1/leads"].post.responses["200"].description).toMatch(/Merged/)
+    expect(Object.keys(doc.paths["/v1/reps/{id}"].put.responses)).toEqual(expect.arrayContaining(["200", "201"]))
+    expect(Object.keys(doc.paths["/v1/accounts/{domain}"].put.responses)).toEqual(expect.arrayContaining(["200", "201"]))
+    const agreement = doc.paths["/v1/agreement"].post
+    expect(Object.keys(agreement.responses)).toEqual(expect.arrayContaining(["200", "201"]))
+    expect(Object.keys(agreement.requestBody.content)).toEqual(["application/json", "application/yaml"])
+    const events = resolve(doc.paths["/v1/events"].post.requestBody.content["application/json"].schema)
+    const item = resolve(events.properties.events.items)
+    expect(item.required).toEqual(expect.arrayContaining(["type", "occurredAt"]))
+    expect(Object.keys(item.properties)).toEqual(expect.arrayContaining(["email", "leadId", "type", "occurredAt", "properties", "channel", "campaign"]))
+    expect(doc.paths["/v1/agreement/simulate"].post.responses["200"]).toBeDefined()
+  })
+
   it("real responses, success and problem, match the schemas the document gives for their status", async () => {
     const conformance = makeConformance(doc, routes)
     const t0 = new Date(Date.now() - 1000).toISOString()

@@ -62,25 +62,41 @@ const get = async (path: string, key?: string) => {
   return res.body
 }
 
+/** The last Tuesday 10:00 in New York before now: the funnel is built in business hours, far from the 18:00 close. */
+const tuesdayMorningOffset = (): number => {
+  const now = Date.now()
+  for (let days = 1; days <= 8; days++) {
+    const d = new Date(now - days * 86_400_000)
+    if (d.getUTCDay() !== 2) continue
+    // 10:00 in New York is 15:00 UTC (EST) or 14:00 UTC (EDT); pick the one that reads 10 there
+    for (const utcHour of [14, 15]) {
+      const t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), utcHour)
+      const hour = new Intl.DateTimeFormat("en-US", { timeZone: "America/New_York", hour: "numeric", hourCycle: "h23" }).format(t)
+      if (hour === "10") return t - now
+    }
+  }
+  throw new Error("no Tuesday in the last week")
+}
+
 beforeAll(async () => {
-  api = await startTestApi()
-  T = Date.now() - minute
+  api = await startTestApi([], {}, { clockOffsetMs: tuesdayMorningOffset() })
+  T = api.now() - minute
 
   await ingest("H1", hot("h1@bigsoft.com", "paid_search", "brand", T))
   await sleep(5)
   await api.call("POST", "/v1/events", {
     key: api.keys.ingest,
-    body: { events: [{ leadId: ids.H1, type: "email_click", occurredAt: new Date().toISOString(), channel: "email", campaign: "nurture-1" }] }
+    body: { events: [{ leadId: ids.H1, type: "email_click", occurredAt: new Date(api.now()).toISOString(), channel: "email", campaign: "nurture-1" }] }
   })
   await sleep(5)
   await api.call("POST", "/v1/events", {
     key: api.keys.ingest,
-    body: { events: [{ leadId: ids.H1, type: "webinar_attended", occurredAt: new Date().toISOString(), channel: "webinar", campaign: "w-1" }] }
+    body: { events: [{ leadId: ids.H1, type: "webinar_attended", occurredAt: new Date(api.now()).toISOString(), channel: "webinar", campaign: "w-1" }] }
   })
   await ingest("H2", hot("h2@bigsoft.com", "paid_search", "brand", T))
   await ingest("H3", hot("h3@bigsoft.com", "webinar", "w-1", T))
   await ingest("H4", hot("h4@bigsoft.com", "webinar", "w-1", T))
-  await ingest("H5", hot("h5@bigsoft.com", "organic", "seo", Date.now() - 10 * minute))
+  await ingest("H5", hot("h5@bigsoft.com", "organic", "seo", api.now() - 10 * minute))
   await ingest("W1", warmPlus("w1@agency.com", "webinar", "US"))
   await ingest("W2", warmPlus("w2@agency.com", "organic", "US"))
   await ingest("W3", warmPlus("w3@midco.de", "organic", "DE"))
@@ -106,6 +122,12 @@ afterAll(async () => {
 })
 
 describe("the funnel as built", () => {
+  it("was built on the API's pinned clock: a Tuesday morning in New York", async () => {
+    const created = Date.parse((await get(`/v1/leads/${ids.H1}`)).createdAt)
+    expect(Math.abs(created - api.now())).toBeLessThan(10 * minute)
+    expect(new Intl.DateTimeFormat("en-US", { timeZone: "America/New_York", weekday: "long" }).format(created)).toBe("Tuesday")
+  })
+
   it("has the tiers, owners and scores the figures below assume", () => {
     expect(["H1", "H2", "H3", "H4", "H5"].map((n) => scores[n])).toEqual([85, 85, 85, 85, 85])
     expect(["W1", "W2", "W3", "N1", "N2"].map((n) => scores[n])).toEqual([70, 70, 70, 10, 10])
@@ -317,7 +339,7 @@ describe("GET /v1/reports/limbo", () => {
     expect(l.queued.count).toBe(0)
     expect(l.overdue.count).toBe(1)
     expect(l.overdue.leads[0]).toMatchObject({ id: ids.H5, stage: "mql", tier: "hot", ownerId: owners.H5 })
-    expect(Date.parse(l.overdue.leads[0].deadlineAt)).toBeLessThan(Date.now())
+    expect(Date.parse(l.overdue.leads[0].deadlineAt)).toBeLessThan(api.now())
   })
 
   it("lists a queued MQL, and a lead with neither owner nor queue as limbo", async () => {

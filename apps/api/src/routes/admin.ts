@@ -221,6 +221,7 @@ export const adminRoutes = [
     body: RepBody,
     response: RepView,
     status: 200,
+    also: { 201: "Created." },
     handler: ({ body, params }) =>
       Effect.gen(function*() {
         const reps = yield* RepDirectory
@@ -289,6 +290,7 @@ export const adminRoutes = [
     body: AccountBody,
     response: AccountView,
     status: 200,
+    also: { 201: "Created." },
     handler: ({ body, params }) =>
       Effect.gen(function*() {
         const domain = normalizeDomain(params.domain)

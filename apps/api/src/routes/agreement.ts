@@ -19,7 +19,7 @@
  */
 import {
   type Account, AccountDirectory, accountDomainOf, Agreement, type AgreementInvalid as AgreementInvalidError, AgreementInvalid,
-  AgreementStore, type AgreementVersion, agreementToYaml, checkAgreementTests, decodeAgreement, evaluateLead, podChain, sameAgreement,
+  AgreementStore, type AgreementVersion, agreementToYaml, parseAgreement, checkAgreementTests, decodeAgreement, evaluateLead, podChain, sameAgreement,
   EventType, fitSignature, initialLeadState, type LeadEvent, type LeadId, LeadCommand, LeadEvent as LeadEventSchema,
   LeadNotFound, type LeadProfile, type LeadState, LeadStore, LedgerEntry, normalizeEmail, podMembers, RepDirectory,
   RotationLedger, route as routeLead, runAgreementTests, Scalar, Score, simulate, SimulationResult, slaPlan, transition
@@ -357,14 +357,16 @@ export const agreementRoutes = [
     roles: ["admin"],
     tag: "Agreement",
     summary: "Propose a new agreement version",
-    description: "The body is the whole agreement document (JSON). It is validated — every fault comes back at once with its path (422 `invalid-agreement`) — and its own `tests` are run: a version whose examples fail is refused like code whose unit tests fail, with the failing fixtures at `tests[i]`. A valid document becomes the active version (201): new decisions record it, earlier decisions keep theirs. Posting the document that is already active changes nothing (200, `created: false`).",
+    description: "The body is the whole agreement document, as JSON or as YAML (`Content-Type: application/yaml`; faults then carry their line). It is validated — every fault comes back at once with its path (422 `invalid-agreement`) — and its own `tests` are run: a version whose examples fail is refused like code whose unit tests fail, with the failing fixtures at `tests[i]`. A valid document becomes the active version (201): new decisions record it, earlier decisions keep theirs. Posting the document that is already active changes nothing (200, `created: false`).",
     body: Schema.Unknown.annotations({ description: "The agreement document." }),
     response: Created,
     status: 201,
+    also: { 200: "Unchanged: the document is the active version already (`created: false`)." },
+    yamlBody: true,
     idempotent: true,
-    handler: ({ body, caller }) =>
+    handler: ({ body, caller, mediaType }) =>
       Effect.gen(function*() {
-        const decoded = decodeAgreement(body)
+        const decoded = mediaType === "yaml" ? parseAgreement(body as string) : decodeAgreement(body)
         if (Either.isLeft(decoded)) return yield* Effect.fail(decoded.left)
         const tested = checkAgreementTests(decoded.right)
         if (Either.isLeft(tested)) return yield* Effect.fail(tested.left)

@@ -76,7 +76,10 @@ const EventItem = Schema.Struct({
   properties: Schema.optional(Schema.Record({ key: Text(200), value: Scalar })),
   channel: Schema.optional(Text(200)),
   campaign: Schema.optional(Text(200))
-}).pipe(Schema.filter((e) => (e.email !== undefined || e.leadId !== undefined) || { path: ["email"], message: "give email or leadId" }))
+}).pipe(
+  Schema.filter((e) => (e.email !== undefined || e.leadId !== undefined) || { path: ["email"], message: "give email or leadId" }),
+  Schema.annotations({ identifier: "EventItem", description: "One behavioral or product event, for a lead known by `leadId` or `email` (one of them is required)." })
+)
 
 const EventResult = Schema.Struct({
   index: Schema.Number,
@@ -118,6 +121,7 @@ export const leadRoutes = [
     body: InboundLeadBody,
     response: IngestResponse,
     status: 201,
+    also: { 200: "Merged into the existing lead with the same normalized email." },
     idempotent: true,
     handler: ({ body, caller }) =>
       Effect.gen(function*() {
@@ -247,6 +251,8 @@ export const leadRoutes = [
     summary: "Record behavioral and product events",
     description: "A batch of up to 1,000 events, each for a lead known by `leadId` or `email`. Results are per item: events for an email not yet known are kept (`pending`) and attached when that lead appears; an invalid item is `rejected` with its errors and the others still count.",
     body: Schema.Struct({ events: Schema.Array(Schema.Unknown).pipe(Schema.minItems(1), Schema.maxItems(1000)) }),
+    // each item is decoded on its own, so one bad event is rejected alone; the document shows the item's shape
+    bodyDoc: Schema.Struct({ events: Schema.Array(EventItem).pipe(Schema.minItems(1), Schema.maxItems(1000)) }),
     response: Schema.Struct({ results: Schema.Array(EventResult) }),
     status: 200,
     idempotent: true,
