@@ -32,6 +32,8 @@ export interface ServeOptions {
   readonly adminKey?: string | undefined
   /** Embedded mode: how often the SLA sweep runs. */
   readonly sweepMs: number
+  /** Requests per second allowed per API key (burst: twice as many); default 100. */
+  readonly rateLimitPerSecond?: number | undefined
   readonly logger?: Logger | undefined
   /** Where the one-time generated admin key is printed (default stdout). */
   readonly print?: ((text: string) => void) | undefined
@@ -51,14 +53,15 @@ export interface RunningHandoff {
 
 const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s === "" ? undefined : s)
 
-/** The options `npm start` reads from the environment: DATABASE_URL, HANDOFF_DATA_DIR, PORT, HOST, HANDOFF_ADMIN_KEY, HANDOFF_SWEEP_MS. */
+/** The options `npm start` reads from the environment: DATABASE_URL, HANDOFF_DATA_DIR, PORT, HOST, HANDOFF_ADMIN_KEY, HANDOFF_SWEEP_MS, HANDOFF_RATE_LIMIT. */
 export const serveOptionsFromEnv = (env: NodeJS.ProcessEnv = process.env): ServeOptions => ({
   url: nonEmpty(env.DATABASE_URL),
   dataDir: nonEmpty(env.HANDOFF_DATA_DIR) ?? ".handoff/data",
   port: Number(nonEmpty(env.PORT) ?? "3000"),
   hostname: nonEmpty(env.HOST) ?? "127.0.0.1",
   adminKey: nonEmpty(env.HANDOFF_ADMIN_KEY),
-  sweepMs: Number(nonEmpty(env.HANDOFF_SWEEP_MS) ?? "5000")
+  sweepMs: Number(nonEmpty(env.HANDOFF_SWEEP_MS) ?? "5000"),
+  rateLimitPerSecond: nonEmpty(env.HANDOFF_RATE_LIMIT) === undefined ? undefined : Number(env.HANDOFF_RATE_LIMIT)
 })
 
 /** The store options alone (for the CLI's commands that only open the store). */
@@ -96,7 +99,12 @@ export const serveHandoff = async (options: ServeOptions): Promise<RunningHandof
   let server: ServerType
   let port: number
   try {
-    const { app } = handoffApp(runtime, { logger: log })
+    const { app } = handoffApp(runtime, {
+      logger: log,
+      ...(options.rateLimitPerSecond === undefined || !(options.rateLimitPerSecond > 0)
+        ? {}
+        : { rateLimit: { perSecond: options.rateLimitPerSecond, burst: options.rateLimitPerSecond * 2 } })
+    })
     ;({ server, port } = await listen(app.fetch, options.port, options.hostname))
   } catch (e) {
     await runtime.dispose().catch(() => undefined)
