@@ -10,6 +10,7 @@
  *   handoff agreement apply <file>                    validate, run the fixtures, make it the active version
  *   handoff agreement simulate <file> --from --to     replay the period's leads under the draft, writing nothing
  *   handoff serve                                     the service (what `npm start` runs)
+ *   handoff worker                                    the worker against DATABASE_URL (what `npm run worker` runs)
  *
  * The store is the one `npm start` uses: PostgreSQL at `DATABASE_URL`, or the embedded
  * database in `HANDOFF_DATA_DIR` (default `.handoff/data`). An embedded folder opens in one
@@ -308,13 +309,25 @@ const serveCommand = Command.make("serve", {
   })).pipe(Command.withDescription("Run the service: the API on http://localhost:3000 and, on the embedded store, the SLA sweep (what `npm start` runs)."))
 
 // ---------------------------------------------------------------------------
+// worker
+// ---------------------------------------------------------------------------
+
+const workerCommand = Command.make("worker", {}, () =>
+  Effect.gen(function*() {
+    // the worker's own entry point: checks DATABASE_URL and HANDOFF_WORKER_*, logs JSON,
+    // and stops gracefully on SIGTERM/SIGINT (exiting the process)
+    yield* Effect.promise(() => import("@handoff/worker/main"))
+    return yield* Effect.never
+  })).pipe(Command.withDescription("Run the worker against PostgreSQL at DATABASE_URL: the SLA, decay, re-evaluation and inactivity sweeps and outbox delivery, configured by HANDOFF_WORKER_* (what `npm run worker` runs). Run as many as you like."))
+
+// ---------------------------------------------------------------------------
 // the app
 // ---------------------------------------------------------------------------
 
 const handoff = Command.make("handoff", {}, () =>
-  Console.log("Handoff — usage: handoff <migrate | keys | agreement | serve> ... (handoff --help for everything)")).pipe(
+  Console.log("Handoff — usage: handoff <migrate | keys | agreement | serve | worker> ... (handoff --help for everything)")).pipe(
     Command.withDescription("Handoff: one signed agreement that scores, routes and times inbound leads."),
-    Command.withSubcommands([migrate, keys, agreement, serveCommand])
+    Command.withSubcommands([migrate, keys, agreement, serveCommand, workerCommand])
   )
 
 const version = (() => {

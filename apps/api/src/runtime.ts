@@ -3,13 +3,14 @@
  * domain port on it, and the handoff use cases. Requests run on this runtime; it is
  * disposed (pool closed, data folder unlocked) after the server stops.
  */
-import { AccountQueriesLive, Db, type DatabaseOptions, OpportunityQueriesLive, ReportQueriesLive, SimulationQueriesLive, StoreAdmin, storeLayer, WebhookStoreLive } from "@handoff/db"
+import { ScorecardQueriesLive } from "@handoff/db"
+import { AccountQueriesLive, Db, DeliveryQueriesLive, type DatabaseOptions, OpportunityQueriesLive, ReportQueriesLive, SimulationQueriesLive, StoreAdmin, storeLayer, WebhookStoreLive } from "@handoff/db"
 import { HandoffLive } from "@handoff/domain"
 import { Clock, Effect, Layer, ManagedRuntime } from "effect"
 
 export const servicesLayer = (options: DatabaseOptions) =>
   HandoffLive.pipe(
-    Layer.provideMerge(Layer.mergeAll(OpportunityQueriesLive, WebhookStoreLive, AccountQueriesLive, ReportQueriesLive, SimulationQueriesLive)),
+    Layer.provideMerge(Layer.mergeAll(OpportunityQueriesLive, WebhookStoreLive, AccountQueriesLive, ReportQueriesLive, SimulationQueriesLive, DeliveryQueriesLive, ScorecardQueriesLive)),
     Layer.provideMerge(storeLayer),
     Layer.provideMerge(Db.layer(options))
   )

@@ -5,15 +5,16 @@
  *   (default `.handoff/data`; one process at a time may open that folder).
  * - First start: with no live admin key, `HANDOFF_ADMIN_KEY` is installed as the admin key,
  *   or one is generated and printed once.
- * - Embedded mode is the whole product in one process: the API and, on an interval, the
- *   speed-to-lead SLA sweep (accept-timeout reassignment, first-touch escalation). With
- *   `DATABASE_URL` the API runs alone and the worker is its own process.
- * - Graceful shutdown: stop the sweep, let a running sweep batch commit, close the server
- *   (in-flight requests finish), then dispose the runtime (pool closed, data folder unlocked).
+ * - Embedded mode is the whole product in one process: the API and the worker
+ *   (`@handoff/worker`: SLA, decay, re-evaluation and inactivity sweeps, outbox delivery)
+ *   on the same runtime, every job ticking every `HANDOFF_SWEEP_MS`. With `DATABASE_URL`
+ *   the API runs alone and the worker is its own process (`npm run worker`).
+ * - Graceful shutdown: stop the worker (no new batch; a running batch commits), close the
+ *   server (in-flight requests finish), then dispose the runtime (pool closed, data folder unlocked).
  */
-import { Handoff } from "@handoff/domain"
+import { type RunningWorker, startWorker, withTick, workerConfig } from "@handoff/worker"
 import { type ServerType, serve } from "@hono/node-server"
-import { Effect, type ManagedRuntime } from "effect"
+import { Cause, Effect, Exit, type ManagedRuntime } from "effect"
 import type { AddressInfo } from "node:net"
 import { ensureAdminKey } from "./auth.ts"
 import { handoffApp } from "./index.ts"
@@ -30,7 +31,7 @@ export interface ServeOptions {
   readonly hostname: string
   /** Installed as the admin key on first start; without it one is generated and printed once. */
   readonly adminKey?: string | undefined
-  /** Embedded mode: how often the SLA sweep runs. */
+  /** Embedded mode: how often the worker's jobs tick (every sweep, and outbox delivery). */
   readonly sweepMs: number
   /** Requests per second allowed per API key (burst: twice as many); default 100. */
   readonly rateLimitPerSecond?: number | undefined
@@ -94,6 +95,9 @@ export const serveHandoff = async (options: ServeOptions): Promise<RunningHandof
   const log = options.logger ?? jsonLogger()
   const print = options.print ?? ((text: string) => process.stdout.write(text))
   const embedded = options.url === undefined
+  // the worker's settings (HANDOFF_WORKER_*) are checked before anything opens
+  const workerSettings = embedded ? await Effect.runPromiseExit(workerConfig) : undefined
+  if (workerSettings !== undefined && Exit.isFailure(workerSettings)) throw new Error(`Invalid worker configuration: ${Cause.pretty(workerSettings.cause)}`)
   const runtime = await makeRuntime({ url: options.url, dataDir: options.dataDir })
 
   let server: ServerType
@@ -126,23 +130,15 @@ export const serveHandoff = async (options: ServeOptions): Promise<RunningHandof
   const url = `http://${publicHost(options.hostname)}:${port}`
   log.info("listening", { url, docs: `${url}/docs`, store: embedded ? `embedded PGlite (${options.dataDir})` : "postgres" })
 
-  // Until the worker runs in this process, embedded mode runs the SLA breach sweep here.
-  let sweeping: Promise<void> | undefined
-  const sweep = embedded
-    ? setInterval(() => {
-      if (sweeping !== undefined) return
-      sweeping = runtime.runPromise(Effect.flatMap(Handoff, (h) => h.handleBreaches(100))).then(
-        (done) => { if (done.length > 0) log.info("sla sweep", { acted: done.length }) },
-        (e: unknown) => log.error("sla sweep failed", { error: String(e) })
-      ).finally(() => { sweeping = undefined })
-    }, options.sweepMs)
+  // Embedded mode: the worker runs in this process, on this runtime.
+  const worker: RunningWorker | undefined = workerSettings !== undefined && Exit.isSuccess(workerSettings)
+    ? startWorker(runtime, withTick(workerSettings.value, options.sweepMs), { log })
     : undefined
 
   let stopped: Promise<void> | undefined
   const stop = () => {
     stopped ??= (async () => {
-      if (sweep !== undefined) clearInterval(sweep)
-      await sweeping
+      await worker?.stop()
       await new Promise<void>((resolve) => {
         // Idle keep-alive connections are closed at once; give busy ones a moment, then cut them.
         const force = setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 10_000)

@@ -15,7 +15,8 @@
 import {
   AccountDirectory, Agreement, type AgreementVersion, Activity, AgreementStore, defaultAgreement, EmailTaken,
   IdGenerator, type LedgerSummary, type LeadEvent, LeadEvent as LeadEventSchema, LeadRecord, LeadStore, LedgerEntry, nextSlaDeadline, Outbox,
-  Rep, type RepLoad, RepDirectory, RotationLedger, TimelineEntry, Transactor, wallClock, Account
+  Rep, type RepLoad, RepDirectory, type SweepClaim, RotationLedger, TimelineEntry, Transactor, wallClock, Account,
+  cadenceCheckDueAt, reevaluationDueAt, salesTouchedAt
 } from "@handoff/domain"
 import { Context, Effect, Exit, FiberRef, Layer, Option, Schema } from "effect"
 import { type Kysely, sql, type Transaction } from "kysely"
@@ -65,7 +66,8 @@ const leadFromRow = (row: LeadRow): LeadRecord =>
     ...(row.routing === null ? {} : { routing: row.routing }),
     ...(row.assignment === null ? {} : { assignment: row.assignment }),
     flags: row.flags,
-    agreementVersion: row.agreement_version
+    agreementVersion: row.agreement_version,
+    ...(row.rescore_at === null || row.rescore_at === undefined ? {} : { rescoreAt: iso(row.rescore_at as Date) })
   })
 
 const leadColumns = (lead: LeadRecord) => {
@@ -89,7 +91,68 @@ const leadColumns = (lead: LeadRecord) => {
     routing: e.routing === undefined ? null : json(e.routing),
     assignment: e.assignment === undefined ? null : json(e.assignment),
     flags: json(e.flags),
-    enriched_at: lead.enrichedAt ?? null
+    enriched_at: lead.enrichedAt ?? null,
+    // kept for every lead (it round-trips); the decay sweep only claims leads marketing holds
+    rescore_at: lead.rescoreAt ?? null,
+    reevaluate_at: reevaluationDueAt(lead) ?? null,
+    sales_touched_at: salesTouchedAt(lead) ?? null,
+    cadence_check_at: cadenceCheckDueAt(lead) ?? null
+  }
+}
+
+/** Split rows so one statement stays well under Postgres' 65,535 parameters. */
+const chunks = <A>(rows: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
+  const out: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size))
+  return out
+}
+
+const timelineRow = (id: string, entry: TimelineEntry) => {
+  const e = encodeTimeline(entry)
+  return {
+    lead_id: id,
+    at: entry.at,
+    stage: entry.stage,
+    from_stage: entry.from,
+    cause: entry.cause,
+    reason: entry.reason ?? null,
+    actor_kind: entry.actor.kind,
+    actor_id: entry.actor.id,
+    agreement_version: entry.agreementVersion,
+    explanation: entry.explanation,
+    data: e.data === undefined ? null : json(e.data)
+  }
+}
+
+const assignmentRow = (lead: LeadRecord) => {
+  const a = lead.assignment!
+  return {
+    lead_id: lead.id,
+    rep_id: a.repId,
+    pod: a.pod,
+    tier: a.tier,
+    t0: a.t0,
+    routed_at: a.routedAt,
+    accept_by: a.acceptBy ?? null,
+    first_touch_by: a.firstTouchBy ?? null,
+    accepted_at: a.acceptedAt ?? null,
+    first_touch_at: a.firstTouchAt ?? null,
+    reassignments: a.reassignments,
+    agreement_version: lead.agreementVersion
+  }
+}
+
+/** The indexed column and comparison each sweep claims by. */
+const claimFilter = (claim: SweepClaim) => {
+  switch (claim.kind) {
+    case "sla":
+      return { column: "sla_sweep_at", op: "<", at: claim.now } as const
+    case "rescore":
+      return { column: "rescore_at", op: "<=", at: claim.now } as const
+    case "reevaluate":
+      return { column: "reevaluate_at", op: "<=", at: claim.now } as const
+    case "inactive":
+      return { column: "sales_touched_at", op: "<", at: claim.touchedBefore } as const
   }
 }
 
@@ -100,6 +163,8 @@ const openStages = ["mql", "sal", "sql", "opportunity"]
 
 export const makeStore = Effect.gen(function*() {
   const { kysely } = yield* Db
+  /** The time zone names the database knows (read once). */
+  let zones: Set<string> | undefined
 
   const executor: Effect.Effect<Executor> = Effect.map(FiberRef.get(CurrentTx), (tx) => tx ?? kysely)
   const inTx = Effect.map(FiberRef.get(CurrentTx), (tx) => tx !== undefined)
@@ -126,20 +191,7 @@ export const makeStore = Effect.gen(function*() {
     Promise.all([
       lead.assignment === undefined || lead.assignment.repId === ""
         ? undefined
-        : db.insertInto("assignments").values({
-          lead_id: lead.id,
-          rep_id: lead.assignment.repId,
-          pod: lead.assignment.pod,
-          tier: lead.assignment.tier,
-          t0: lead.assignment.t0,
-          routed_at: lead.assignment.routedAt,
-          accept_by: lead.assignment.acceptBy ?? null,
-          first_touch_by: lead.assignment.firstTouchBy ?? null,
-          accepted_at: lead.assignment.acceptedAt ?? null,
-          first_touch_at: lead.assignment.firstTouchAt ?? null,
-          reassignments: lead.assignment.reassignments,
-          agreement_version: lead.agreementVersion
-        }).onConflict((oc) =>
+        : db.insertInto("assignments").values(assignmentRow(lead)).onConflict((oc) =>
           oc.columns(["lead_id", "routed_at", "rep_id"]).doUpdateSet({
             accepted_at: lead.assignment?.acceptedAt ?? null,
             first_touch_at: lead.assignment?.firstTouchAt ?? null
@@ -224,22 +276,7 @@ export const makeStore = Effect.gen(function*() {
       }),
     appendTimeline: (id, entries) =>
       entries.length === 0 ? Effect.void : q(async (db) => {
-        await db.insertInto("lead_timeline").values(entries.map((entry) => {
-          const e = encodeTimeline(entry)
-          return {
-            lead_id: id,
-            at: entry.at,
-            stage: entry.stage,
-            from_stage: entry.from,
-            cause: entry.cause,
-            reason: entry.reason ?? null,
-            actor_kind: entry.actor.kind,
-            actor_id: entry.actor.id,
-            agreement_version: entry.agreementVersion,
-            explanation: entry.explanation,
-            data: e.data === undefined ? null : json(e.data)
-          }
-        })).execute()
+        await db.insertInto("lead_timeline").values(entries.map((entry) => timelineRow(id, entry))).execute()
       }),
     timeline: (id) =>
       q(async (db) => {
@@ -269,6 +306,73 @@ export const makeStore = Effect.gen(function*() {
       q(async (db) => {
         const rows = await db.selectFrom("leads").selectAll().where("next_deadline_at", "<=", now).orderBy("next_deadline_at").limit(limit).execute()
         return rows.map((r) => leadFromRow(r as LeadRow))
+      }),
+    claimBatch: (claim, limit) =>
+      q(async (db, tx) => {
+        const f = claimFilter(claim)
+        let base = db.selectFrom("leads").selectAll().where(f.column, f.op, f.at).orderBy(f.column).limit(limit)
+        // the predicate of the partial index leads_rescore: leads marketing holds, and queued MQLs
+        if (claim.kind === "rescore") base = base.where(sql<boolean>`(stage in ('inquiry', 'nurture') or (stage = 'mql' and owner_id is null))`)
+        // locked until the unit ends; rows another worker holds are skipped, never waited for
+        const rows = await (tx ? base.forUpdate().skipLocked() : base).execute()
+        return rows.map((r) => leadFromRow(r as LeadRow))
+      }),
+    activitiesOf: (ids) =>
+      ids.length === 0 ? Effect.succeed(new Map()) : q(async (db) => {
+        const out = new Map<string, Array<Activity>>()
+        for (const part of chunks(ids, 5000)) {
+          const rows = await db.selectFrom("activities").selectAll().where("lead_id", "in", [...part]).orderBy("occurred_at").orderBy("id").execute()
+          for (const r of rows) {
+            const list = out.get(r.lead_id) ?? []
+            list.push(decodeActivity({ repId: r.rep_id, kind: r.kind, connected: r.connected, occurredAt: iso(r.occurred_at) }))
+            out.set(r.lead_id, list)
+          }
+        }
+        return out
+      }),
+    eventsOf: (ids) =>
+      ids.length === 0 ? Effect.succeed(new Map()) : q(async (db) => {
+        const out = new Map<string, Array<LeadEvent>>()
+        for (const part of chunks(ids, 5000)) {
+          const rows = await db.selectFrom("lead_events").selectAll().where("lead_id", "in", [...part]).orderBy("occurred_at").orderBy("id").execute()
+          for (const r of rows) {
+            const list = out.get(r.lead_id!) ?? []
+            list.push(eventFromRow(r))
+            out.set(r.lead_id!, list)
+          }
+        }
+        return out
+      }),
+    updateMany: (leads) =>
+      leads.length === 0 ? Effect.void : q(async (db) => {
+        // one row per lead (the last write wins), so each upsert touches a row once
+        const byId = new Map(leads.map((l) => [l.id as string, l]))
+        const all = [...byId.values()]
+        for (const part of chunks(all, 1000)) {
+          const rows = part.map((l) => ({ id: l.id, ...leadColumns(l) }))
+          await db.insertInto("leads").values(rows).onConflict((oc) =>
+            oc.column("id").doUpdateSet((eb) => {
+              const set: Record<string, unknown> = {}
+              for (const k of Object.keys(rows[0]!)) if (k !== "id") set[k] = eb.ref(`excluded.${k}` as any)
+              return set as any
+            })
+          ).execute()
+        }
+        const projected = all.filter((l) => l.assignment !== undefined && l.assignment.repId !== "")
+        for (const part of chunks(projected, 2000)) {
+          await db.insertInto("assignments").values(part.map(assignmentRow)).onConflict((oc) =>
+            oc.columns(["lead_id", "routed_at", "rep_id"]).doUpdateSet((eb) => ({
+              accepted_at: eb.ref("excluded.accepted_at"),
+              first_touch_at: eb.ref("excluded.first_touch_at")
+            }))
+          ).execute()
+        }
+        // opportunities change outside sweeps; keep them in step the one-by-one way
+        for (const l of all) if (l.state.opportunity !== undefined) await project(db, l)
+      }),
+    appendTimelines: (entries) =>
+      entries.length === 0 ? Effect.void : q(async (db) => {
+        for (const part of chunks(entries, 2000)) await db.insertInto("lead_timeline").values(part.map((x) => timelineRow(x.leadId, x.entry))).execute()
       })
   })
 
@@ -284,21 +388,39 @@ export const makeStore = Effect.gen(function*() {
         const reps = (await db.selectFrom("reps").select("data").execute()).map((r) => decodeRep(r.data))
         const open = await db.selectFrom("leads").select(["owner_id", sql<number>`count(*)::int`.as("n")])
           .where("owner_id", "is not", null).where("stage", "in", openStages).groupBy("owner_id").execute()
-        // "today" is the rep's own day: look two days back and count in their time zone
-        const recent = await db.selectFrom("assignments").select(["rep_id", "routed_at"])
-          .where("routed_at", ">", new Date(now.getTime() - 2 * 86_400_000)).execute()
         const loads = new Map<string, { open: number; today: number }>()
         for (const r of reps) loads.set(r.id, { open: 0, today: 0 })
         for (const o of open) {
           const l = loads.get(o.owner_id!)
           if (l !== undefined) l.open = Number(o.n)
         }
+        // "today" is the rep's own day: look two days back and count in their time zone
+        const since = new Date(now.getTime() - 2 * 86_400_000)
+        // counted in the database for reps whose time zone it knows (one row per rep, not per assignment)
+        zones ??= new Set((await sql<{ name: string }>`select name from pg_timezone_names`.execute(db)).rows.map((r) => r.name))
+        const inDb = reps.filter((r) => zones!.has(r.timezone)).map((r) => r.id as string)
+        if (inDb.length > 0) {
+          const counted = await sql<{ rep_id: string; n: number }>`
+            select a.rep_id, count(*)::int as n from assignments a join reps r on r.id = a.rep_id
+            where a.routed_at > ${since} and a.rep_id in (${sql.join(inDb)})
+              and (a.routed_at at time zone (r.data->>'timezone'))::date = (${now}::timestamptz at time zone (r.data->>'timezone'))::date
+            group by a.rep_id`.execute(db)
+          for (const c of counted.rows) {
+            const l = loads.get(c.rep_id)
+            if (l !== undefined) l.today = Number(c.n)
+          }
+        }
+        const rest = reps.filter((r) => !zones!.has(r.timezone)).map((r) => r.id as string)
+        if (rest.length === 0) return loads as ReadonlyMap<string, RepLoad>
+        // time zones the database does not know: count in JavaScript
+        const recent = await db.selectFrom("assignments").select(["rep_id", "routed_at"]).where("routed_at", ">", since).where("rep_id", "in", rest).execute()
         const dayOf = (tz: string, d: Date) => {
           const w = wallClock(tz, d)
           return `${w.year}-${w.month}-${w.day}`
         }
+        const byId = new Map(reps.map((r) => [r.id as string, r]))
         for (const a of recent) {
-          const rep = reps.find((r) => r.id === a.rep_id)
+          const rep = byId.get(a.rep_id)
           const l = loads.get(a.rep_id)
           if (rep !== undefined && l !== undefined && dayOf(rep.timezone, a.routed_at as Date) === dayOf(rep.timezone, now)) l.today++
         }
@@ -311,6 +433,15 @@ export const makeStore = Effect.gen(function*() {
       q(async (db) => {
         const row = await db.selectFrom("accounts").selectAll().where("domain", "=", domain).executeTakeFirst()
         return row === undefined ? Option.none() : Option.some(accountFromRow(row))
+      }),
+    findByDomains: (domains) =>
+      domains.length === 0 ? Effect.succeed(new Map()) : q(async (db) => {
+        const out = new Map<string, Account>()
+        for (const part of chunks(domains, 5000)) {
+          const rows = await db.selectFrom("accounts").selectAll().where("domain", "in", [...part]).execute()
+          for (const r of rows) out.set(r.domain, accountFromRow(r))
+        }
+        return out
       })
   })
 
@@ -358,15 +489,17 @@ export const makeStore = Effect.gen(function*() {
       }),
     append: (entries) =>
       entries.length === 0 ? Effect.void : q(async (db) => {
-        await db.insertInto("rotation_ledger").values(entries.map((e) => ({
-          pod: e.pod,
-          at: e.at,
-          kind: e.kind,
-          rep_id: e.repId ?? null,
-          lead_id: e.leadId ?? null,
-          reason: e.reason ?? null,
-          members: e.members === undefined ? null : json(e.members)
-        }))).execute()
+        for (const part of chunks(entries, 5000)) {
+          await db.insertInto("rotation_ledger").values(part.map((e) => ({
+            pod: e.pod,
+            at: e.at,
+            kind: e.kind,
+            rep_id: e.repId ?? null,
+            lead_id: e.leadId ?? null,
+            reason: e.reason ?? null,
+            members: e.members === undefined ? null : json(e.members)
+          }))).execute()
+        }
       })
   })
 
@@ -408,7 +541,9 @@ export const makeStore = Effect.gen(function*() {
   const outbox = Outbox.of({
     publish: (messages) =>
       messages.length === 0 ? Effect.void : q(async (db) => {
-        await db.insertInto("outbox").values(messages.map((m) => ({ topic: m.topic, key: m.key, payload: json(m.payload), at: m.at }))).execute()
+        for (const part of chunks(messages, 5000)) {
+          await db.insertInto("outbox").values(part.map((m) => ({ topic: m.topic, key: m.key, payload: json(m.payload), at: m.at }))).execute()
+        }
       })
   })
 
@@ -468,6 +603,20 @@ export const accountFromRow = (r: { domain: string; name: string | null; named: 
 export class SqlRunner extends Context.Tag("@handoff/db/SqlRunner")<SqlRunner, {
   readonly q: <A>(f: (db: Executor, inTransaction: boolean) => Promise<A>) => Effect.Effect<A>
 }>() {}
+
+/**
+ * For singleton jobs (the weekly snapshot): try to take the transaction-scoped advisory lock
+ * `name` on the current unit's transaction — true when this unit has it until it ends,
+ * false when another worker holds it now (never waits). Must run inside
+ * `Transactor.transaction`: outside a unit the lock would end with its statement.
+ */
+export const tryJobLock = (name: string): Effect.Effect<boolean, never, SqlRunner> =>
+  Effect.flatMap(SqlRunner, (runner) =>
+    runner.q(async (db, inTransaction) => {
+      if (!inTransaction) throw new Error(`tryJobLock(${name}) needs a unit (Transactor.transaction)`)
+      const r = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(hashtextextended(${"job:" + name}, 0)) as ok`.execute(db)
+      return r.rows[0]?.ok === true
+    }))
 
 /** The store's extras beyond the domain ports (admin writes used by the API and seeding). */
 export class StoreAdmin extends Context.Tag("@handoff/db/StoreAdmin")<StoreAdmin, {

@@ -1,5 +1,6 @@
 export * from "./Accounts.ts"
 export * from "./Database.ts"
+export * from "./Deliveries.ts"
 export * from "./EdgeStores.ts"
 export * from "./migrations.ts"
 export * from "./Opportunities.ts"

@@ -7,6 +7,8 @@
  * processes may migrate at once: one does the work, the others find nothing to do.
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely"
+import { m2026_11_22_deliveries } from "./DeliveriesMigration.ts"
+import { m2026_11_22_sweeps } from "./SweepsMigration.ts"
 
 const m2026_11_22_initial: Migration = {
   async up(db: Kysely<any>) {
@@ -236,7 +238,9 @@ const m2026_11_22_initial: Migration = {
 
 /** Every migration, by dated name. Append only. */
 export const migrations: Readonly<Record<string, Migration>> = {
-  "2026-11-22-0001-initial": m2026_11_22_initial
+  "2026-11-22-0001-initial": m2026_11_22_initial,
+  "2026-11-22-0002-deliveries": m2026_11_22_deliveries,
+  "2026-11-22-0003-sweeps": m2026_11_22_sweeps
 }
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) }

@@ -23,6 +23,16 @@ export interface LeadsTable {
   next_deadline_at: Timestamp | null
   /** The latest behavioral event: what the decay sweep scans. */
   last_event_at: Timestamp | null
+  /** (2026-11-22-0003-sweeps) When the score of a lead marketing holds can next change by itself: the decay sweep's key. */
+  rescore_at: Timestamp | null
+  /** (2026-11-22-0003-sweeps) When a recycled lead's hold ends: the re-evaluation sweep's key. */
+  reevaluate_at: Timestamp | null
+  /** (2026-11-22-0003-sweeps) The later of assignment and last sales activity of a lead sales holds: the inactivity sweep's key. */
+  sales_touched_at: Timestamp | null
+  /** (2026-11-22-0003-sweeps) When the SLA sweep looks at the lead's cadence again. */
+  cadence_check_at: Timestamp | null
+  /** (2026-11-22-0003-sweeps) Generated: least(next_deadline_at, cadence_check_at), the SLA sweep's key. */
+  sla_sweep_at: ColumnType<Date | null, never, never>
   mql_at: Timestamp | null
   created_at: Timestamp
   updated_at: Timestamp
@@ -179,6 +189,25 @@ export interface OutboxTable {
   dispatched_at: Timestamp | null
 }
 
+/** (2026-11-22-0002-deliveries) One delivery of an outbox message to one webhook subscription. */
+export interface WebhookDeliveriesTable {
+  id: Generated<BigId>
+  subscription_id: string
+  outbox_id: ColumnType<string, string | number, never>
+  key: string
+  topic: string
+  /** pending | delivered | dead */
+  status: string
+  attempts: Generated<number>
+  next_attempt_at: Timestamp
+  first_attempt_at: Timestamp | null
+  last_attempt_at: Timestamp | null
+  last_status: number | null
+  last_error: string | null
+  delivered_at: Timestamp | null
+  created_at: Timestamp
+}
+
 export interface IdempotencyKeysTable {
   api_key_id: string
   key: string
@@ -209,6 +238,7 @@ export interface DB {
   api_keys: ApiKeysTable
   webhook_subscriptions: WebhookSubscriptionsTable
   outbox: OutboxTable
+  webhook_deliveries: WebhookDeliveriesTable
   idempotency_keys: IdempotencyKeysTable
   report_snapshots: ReportSnapshotsTable
 }

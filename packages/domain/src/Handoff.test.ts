@@ -228,6 +228,30 @@ describe("sales feedback", () => {
       expect(timeline.filter((e) => e.cause === "Reject").map((e) => e.reason)).toContain("wrong_icp")
     }).pipe(Effect.provide(setup())))
 
+  it.effect("a rejected hand-raiser is not handed back by the demo request it came with — only by a new one", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { lead } = yield* handoff.ingest({ profile: { email: "ops@agency.io", title: "VP Ops", employees: 300, industry: "saas", country: "US" }, intent: "demo_request" }, api)
+      const mql = yield* stored(lead.id)
+      expect(mql.state.stage).toBe("mql")
+      yield* handoff.reject(lead.id, { repId: mql.state.ownerId!, reason: "wrong_icp" }, { kind: "rep", id: mql.state.ownerId! })
+      // the next day: an event and the decay sweep re-decide the lead while its demo request is still within the hand-raise window
+      yield* TestClock.adjust("1 day")
+      const day2 = new Date(tuesday10am.getTime() + 86_400_000)
+      yield* handoff.recordEvents([{ leadId: lead.id, event: { type: "email_open", occurredAt: day2, properties: {} } }], api)
+      yield* handoff.sweepDecay(100)
+      const still = yield* stored(lead.id)
+      expect(still.state.stage).toBe("nurture")
+      expect(still.state.cycles).toBe(1)
+      // a new hand-raise does reach sales, flagged with the earlier rejection
+      yield* handoff.recordEvents([{ leadId: lead.id, event: { type: "demo_request", occurredAt: day2, properties: {} } }], api)
+      const back = yield* stored(lead.id)
+      expect(back.state.stage).toBe("mql")
+      expect(back.state.cycles).toBe(2)
+      expect(back.flags).toContain("rejected_before:wrong_icp")
+    }).pipe(Effect.provide(setup())))
+
   it.effect("a first touch by the owner stops the first-touch clock; SQL and opportunity follow", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(tuesday10am.getTime())

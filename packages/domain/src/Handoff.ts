@@ -7,21 +7,26 @@
  * outbox through the ports — inside one `Transactor` unit.
  */
 import { Clock, Context, Effect, Either, Layer, Option } from "effect"
+import { durationMillis } from "./IsoDuration.ts"
 import type { Agreement, AgreementVersion, RejectionReason, Tier } from "./Agreement.ts"
 import {
-  accountDomainOf, type Account, applyEnrichment, type Enrichment, fitSignature, type LeadEvent, type LeadId,
-  type LeadProfile, normalizeEmail, type Rep
+  accountDomainOf, type Account, applyEnrichment, type Enrichment, fitSignature, type LeadEvent,
+  type LeadId, type LeadProfile, normalizeEmail, type Rep, type RepLoad
 } from "./Lead.ts"
 import {
   type Actor, IllegalTransition, inquiryEntry, initialLeadState, LeadCommand, type RecycleReason, type TimelineEntry, transition
 } from "./Lifecycle.ts"
 import {
   AccountDirectory, AgreementStore, type Assignment, IdGenerator, LeadNotFound, type LeadRecord, LeadStore, Outbox,
-  type OutboxMessage, RepDirectory, RepNotFound, RotationLedger, type RoutingSummary, Transactor
+  type OutboxMessage, reevaluationDueAt, RepDirectory, RepNotFound, RotationLedger, type RoutingSummary, Transactor
 } from "./Ports.ts"
-import { route, type RouteDecision } from "./Routing.ts"
+import { emptyLedgerSummary, extendLedgerSummary, type LedgerEntry, type LedgerSummary, route, type RouteDecision } from "./Routing.ts"
 import { score as scoreLead, type Score } from "./Scoring.ts"
-import { type Activity, evaluateSla, type SlaAssignment, type SlaBreach, slaPlan } from "./Sla.ts"
+import { type Activity, type SlaAssignment, type SlaBreach, slaPlan } from "./Sla.ts"
+import {
+  backToNurture, breachEntry, decayDecision, decayedEntry, nextScoreChangeAt, reevaluationDecision, slaSweepPlan, type SweepAction,
+  type SweepReport
+} from "./Sweeps.ts"
 import { assignTier, handoffFlags, notifications, type TierDecision } from "./Tiering.ts"
 
 // ---------------------------------------------------------------------------
@@ -74,7 +79,9 @@ export type HandoffError = LeadNotFound | IllegalTransition | RepNotFound
 const scoringLeadOf = (lead: Pick<LeadRecord, "profile" | "enrichedAt" | "state">) => ({
   profile: lead.profile,
   ...(lead.enrichedAt === undefined ? {} : { enrichedAt: lead.enrichedAt }),
-  ...(lead.state.wrongIcpBlock === undefined ? {} : { wrongIcpBlock: lead.state.wrongIcpBlock })
+  ...(lead.state.wrongIcpBlock === undefined ? {} : { wrongIcpBlock: lead.state.wrongIcpBlock }),
+  // a lead sales gave back is handed over again by a new hand-raise, not by the one it came with
+  ...(lead.state.stage === "nurture" && lead.state.recycle !== undefined ? { signalsAfter: lead.state.recycle.at } : {})
 })
 
 /** Score, tier and flag a lead under an agreement at `now` (no routing, no writes). */
@@ -205,7 +212,39 @@ export interface HandoffService {
    * Act on every SLA breach due at `now`, each exactly once: accept missed → reassign to
    * the backup pod; first touch missed → notify the manager and flag the lead.
    */
-  readonly handleBreaches: (limit: number) => Effect.Effect<ReadonlyArray<{ readonly leadId: string; readonly breach: SlaBreach; readonly action: string }>>
+  readonly handleBreaches: (limit: number) => Effect.Effect<ReadonlyArray<BreachAction>>
+  /**
+   * The SLA sweep, one batch: claim up to `limit` leads whose next SLA instant has passed
+   * (skipping those another worker holds), act on each new breach once (accept missed →
+   * reassign to the backup pod, routed in memory with the pods' rotation kept up to date;
+   * first touch missed → the manager is notified and the lead flagged; cadence steps
+   * missed → flagged; every breach recorded on the timeline with rep and source), recycle
+   * cadences used up without a conversation, and write everything with multi-row
+   * statements in one short unit.
+   */
+  readonly sweepSla: (limit: number) => Effect.Effect<SweepReport & { readonly breaches: ReadonlyArray<BreachAction> }>
+  /**
+   * The decay sweep, one batch: re-score the leads marketing holds (and queued MQLs) whose
+   * score can have changed by now (`rescoreAt`); a lead that now qualifies becomes an MQL
+   * and is routed, a queued MQL that fell below the line goes back to nurture, any other
+   * change is recorded. Running it twice changes nothing.
+   */
+  readonly sweepDecay: (limit: number) => Effect.Effect<SweepReport>
+  /**
+   * The re-evaluation sweep, one batch: leads in nurture whose recycle hold ended. A
+   * premature lead is re-scored (MQL again if it qualifies, else another delay); other holds
+   * are lifted (and the lead becomes an MQL if it qualifies). A returning lead keeps its history.
+   */
+  readonly sweepReevaluations: (limit: number) => Effect.Effect<SweepReport>
+  /** The inactivity sweep, one batch: leads with no sales activity for the agreement's period go back to nurture. */
+  readonly sweepInactivity: (limit: number) => Effect.Effect<SweepReport>
+}
+
+/** One breach acted on: the lead, the breach, and what was done (`reassigned to ae-9`, `notified manager mgr-1`, ...). */
+export interface BreachAction {
+  readonly leadId: string
+  readonly breach: SlaBreach
+  readonly action: string
 }
 
 export class Handoff extends Context.Tag("@handoff/domain/Handoff")<Handoff, HandoffService>() {}
@@ -287,6 +326,11 @@ export const makeHandoff = Effect.gen(function*() {
     // fresh window from the moment they get the lead (T0 stays for speed-to-lead reports)
     const clockStart = reassignments === 0 ? t0 : at
     const plan = slaPlan(agreement, tier, { t0: clockStart, routedAt: at, ...(intent === undefined ? {} : { intent }) })
+    const withCadence = plan.cadence !== undefined && !decision.flags.includes("abm_suppressed")
+    // the cadence is looked at just after its first step falls due (each activity brings the next look forward)
+    const firstStep = withCadence
+      ? Math.min(...plan.steps.filter((st) => !st.projected).map((st) => st.dueAt.getTime()))
+      : Number.POSITIVE_INFINITY
     return {
       repId: decision.repId,
       pod: decision.pod,
@@ -298,7 +342,8 @@ export const makeHandoff = Effect.gen(function*() {
       ...(plan.acceptBy === undefined ? {} : { acceptBy: plan.acceptBy }),
       ...(plan.firstTouchBy === undefined ? {} : { firstTouchBy: plan.firstTouchBy }),
       reassignments,
-      handledBreaches: []
+      handledBreaches: [],
+      ...(Number.isFinite(firstStep) ? { cadenceCheckAt: new Date(firstStep + 1) } : {})
     }
   }
 
@@ -330,12 +375,15 @@ export const makeHandoff = Effect.gen(function*() {
       const account = yield* accountOf(lead)
       const evaluation = evaluateLead(agreement, lead, events, account, at)
       const ctx = { at, actor, agreementVersion: version.version }
+      const { rescoreAt: _r, ...rest } = lead
+      const rescoreAt = nextScoreChangeAt(agreement, events, evaluation.score.lastEngagementAt, at)
       let next: LeadRecord = {
-        ...lead,
+        ...rest,
         score: evaluation.score,
         flags: uniq([...lead.flags.filter((f) => !f.startsWith("disqualified:") && f !== "provisional"), ...evaluation.flags]),
         agreementVersion: version.version,
-        updatedAt: at
+        updatedAt: at,
+        ...(rescoreAt === undefined ? {} : { rescoreAt })
       }
       const timeline: Array<TimelineEntry> = []
       const messages: Array<OutboxMessage> = []
@@ -513,7 +561,21 @@ export const makeHandoff = Effect.gen(function*() {
         stage: lead.state.stage,
         from: lead.state.stage
       }
-      yield* persist(result.lead, [entry, ...result.timeline], [message("lead.enriched", result.lead, at, { before: before?.total, after: result.lead.score?.total }), ...result.messages])
+      const extra: Array<TimelineEntry> = []
+      const extraMessages: Array<OutboxMessage> = []
+      // routed on the provisional score: sales keeps the handoff's tier; the change is recorded for calibration
+      const salesHolds = !["inquiry", "nurture", "rejected", "merged", "won"].includes(lead.state.stage)
+      const newTier = result.decision.tier.name
+      if (salesHolds && lead.tier !== undefined && newTier !== lead.tier) {
+        extra.push({
+          ...entry,
+          reason: "tier_changed",
+          explanation: `On the enriched data the lead would be ${newTier}, not ${lead.tier}: recorded; the handoff keeps its tier, owner and SLA.`,
+          data: { from: lead.tier, to: newTier, action: "recorded" }
+        })
+        extraMessages.push(message("lead.tier_changed", result.lead, at, { from: lead.tier, to: newTier, action: "recorded", repId: lead.state.ownerId }))
+      }
+      yield* persist(result.lead, [entry, ...extra, ...result.timeline], [message("lead.enriched", result.lead, at, { before: before?.total, after: result.lead.score?.total }), ...extraMessages, ...result.messages])
       return { lead: result.lead, decision: result.decision }
     }))
 
@@ -571,7 +633,7 @@ export const makeHandoff = Effect.gen(function*() {
         ...(input.note === undefined ? {} : { note: input.note }),
         ...(input.into === undefined ? {} : { into: input.into })
       }),
-      (lead) => ({ ...clearAssignment(lead), flags: uniq([...lead.flags, `rejected_before:${input.reason}`]) }),
+      (lead, at) => ({ ...clearAssignment(lead), flags: uniq([...lead.flags, `rejected_before:${input.reason}`]), rescoreAt: at }),
       "lead.recycled",
       { repId: input.repId, reason: input.reason, note: input.note }
     )
@@ -585,11 +647,20 @@ export const makeHandoff = Effect.gen(function*() {
         leadId,
         actor,
         () => LeadCommand.LogActivity({ activity }),
-        (lead) =>
-          lead.assignment !== undefined && lead.assignment.firstTouchAt === undefined && lead.assignment.repId === activity.repId &&
-            activity.occurredAt.getTime() >= lead.assignment.routedAt.getTime()
-            ? { ...lead, assignment: { ...lead.assignment, firstTouchAt: activity.occurredAt } }
-            : lead,
+        (lead, at) => {
+          const a = lead.assignment
+          if (a === undefined) return lead
+          const firstTouch = a.firstTouchAt === undefined && a.repId === activity.repId && activity.occurredAt.getTime() >= a.routedAt.getTime()
+          return {
+            ...lead,
+            assignment: {
+              ...a,
+              ...(firstTouch ? { firstTouchAt: activity.occurredAt } : {}),
+              // the cadence moved: the SLA sweep looks at it again on its next pass
+              ...(a.cadence === undefined ? {} : { cadenceCheckAt: a.cadenceCheckAt !== undefined && a.cadenceCheckAt.getTime() < at.getTime() ? a.cadenceCheckAt : at })
+            }
+          }
+        },
         undefined
       )
     }))
@@ -605,7 +676,7 @@ export const makeHandoff = Effect.gen(function*() {
       leadId,
       actor,
       () => input.won ? LeadCommand.CloseWon(input.amount === undefined ? {} : { amount: input.amount }) : LeadCommand.CloseLost({}),
-      (l) => (input.won ? l : clearAssignment(l)),
+      (l, at) => (input.won ? l : { ...clearAssignment(l), rescoreAt: at }),
       input.won ? "lead.won" : "lead.recycled",
       { won: input.won, amount: input.amount }
     )
@@ -615,77 +686,326 @@ export const makeHandoff = Effect.gen(function*() {
       leadId,
       actor,
       () => LeadCommand.Recycle({ reason }),
-      (lead) => ({ ...clearAssignment(lead), flags: uniq([...lead.flags, `recycled:${reason}`]) }),
+      (lead, at) => ({ ...clearAssignment(lead), flags: uniq([...lead.flags, `recycled:${reason}`]), rescoreAt: at }),
       "lead.recycled",
       { reason }
     )
 
-  const handleBreaches: HandoffService["handleBreaches"] = (limit) =>
+  // -------------------------------------------------------------------------
+  // Sweeps: each batch is one short unit over leads claimed with SKIP LOCKED
+  // -------------------------------------------------------------------------
+
+  /** The accounts of many leads, one query. */
+  const accountsOf = (batch: ReadonlyArray<LeadRecord>) => {
+    const domains = [...new Set(batch.flatMap((l) => (l.accountDomain === undefined ? [] : [l.accountDomain])))]
+    return domains.length === 0 ? Effect.succeed(new Map<string, Account>() as ReadonlyMap<string, Account>) : accounts.findByDomains(domains)
+  }
+
+  /**
+   * Route many leads in one unit: reps, loads and the pods' rotation are read once (the
+   * rotation of `pods` is held until the unit ends), then kept up to date in memory as each
+   * lead is placed, so the batch routes exactly as one-at-a-time routing would.
+   */
+  const batchRouter = (agreement: Agreement, at: Date, pods: ReadonlyArray<string>) =>
     Effect.gen(function*() {
-      const at = yield* now
-      const due = yield* leads.dueAssignments(at, limit)
-      const handled: Array<{ leadId: string; breach: SlaBreach; action: string }> = []
-      for (const candidate of due) {
-        const out = yield* tx.transaction(Effect.gen(function*() {
-          // claim inside the unit: another worker may hold it (then it is theirs) or have acted already
-          const lead = yield* leads.claim(candidate.id).pipe(Effect.map(Option.getOrUndefined))
-          const assignment = lead?.assignment
-          if (lead === undefined || assignment === undefined) return []
-          const version = yield* agreements.active()
-          const agreement = version.agreement
-          const activities = yield* leads.activities(lead.id)
-          const status = evaluateSla(agreement, slaAssignmentOf(lead, assignment), activities, at)
-          const fresh = status.breaches.filter((b) => b.doneAt === undefined && !assignment.handledBreaches.includes(b.key))
-          if (fresh.length === 0) return []
-          let next: LeadRecord = { ...lead, assignment: { ...assignment, handledBreaches: uniq([...assignment.handledBreaches, ...fresh.map((b) => b.key)]) }, updatedAt: at }
-          const timeline: Array<TimelineEntry> = []
-          const messages: Array<OutboxMessage> = []
-          const results: Array<{ leadId: string; breach: SlaBreach; action: string }> = []
-          const ctx = { at, actor: systemActor, agreementVersion: version.version }
-          let reassigned = false
-          for (const breach of fresh) {
-            messages.push(message("sla.breached", next, at, { kind: breach.kind, stepId: breach.stepId, dueAt: breach.dueAt.toISOString(), repId: assignment.repId, action: breach.action }))
-            if (breach.flag !== undefined) next = { ...next, flags: uniq([...next.flags, breach.flag]) }
-            if (breach.action === "reassign_backup" && !reassigned && assignment.repId !== "" && next.assignment !== undefined) {
-              const tier = agreement.tiers.find((t) => t.name === assignment.tier)
-              const backup = agreement.routing.pods.find((p) => p.id === assignment.pod)?.backup
-              if (tier !== undefined && backup !== undefined) {
-                const account = yield* accountOf(lead)
-                const backupTier: Tier = { ...tier, route: { pod: backup, onShiftOnly: tier.route?.onShiftOnly ?? false } }
-                const { decision, reps } = yield* routeLead(agreement, next, backupTier, account, at, { exclude: [assignment.repId], t0: assignment.t0 })
-                if (decision._tag === "Assigned") {
-                  const r = transition(agreement, next.state, LeadCommand.Reassign({ fromRepId: assignment.repId, toRepId: decision.repId, cause: breach.kind === "accept" ? "accept_sla_missed" : "first_touch_sla_missed", pod: decision.pod }), ctx)
-                  if (Either.isRight(r)) {
-                    const newAssignment = assignmentFor(agreement, tier, decision, at, assignment.t0, undefined, assignment.reassignments + 1)
-                    // the new owner's clocks start fresh; the old assignment's breaches stay handled with it
-                    next = { ...next, state: r.right.state, assignment: newAssignment, routing: routingSummary(decision)! }
-                    timeline.push(...r.right.timeline)
-                    const rep = reps.find((x) => x.id === decision.repId)
-                    messages.push(message("lead.reassigned", next, at, { fromRepId: assignment.repId, toRepId: decision.repId, pod: decision.pod, cause: breach.kind, handoff: handoffContext(next, [], rep) }))
-                    results.push({ leadId: lead.id, breach, action: `reassigned to ${decision.repId}` })
-                    reassigned = true
-                    continue
-                  }
-                }
-              }
-              // nobody to reassign to: escalate to the manager instead
-              messages.push(message("sla.escalated", next, at, { kind: breach.kind, repId: assignment.repId }))
-              results.push({ leadId: lead.id, breach, action: "notified manager (no backup rep available)" })
-            } else {
-              const rep = assignment.repId === "" ? undefined : yield* repsDir.get(assignment.repId).pipe(Effect.map(Option.getOrUndefined))
-              messages.push(message("sla.escalated", next, at, { kind: breach.kind, repId: assignment.repId, managerId: rep?.managerId }))
-              results.push({ leadId: lead.id, breach, action: breach.action === "flag" ? "flagged" : `notified manager ${rep?.managerId ?? "(none set)"}` })
-            }
+      const reps = yield* repsDir.list()
+      const loads = new Map<string, RepLoad>(yield* repsDir.loads(at))
+      const rotation = new Map<string, LedgerSummary>(pods.length === 0 ? [] : yield* ledger.summaries([...pods].sort()))
+      let position = 1
+      for (const s of rotation.values()) for (const p of s.lastTurn.values()) position = Math.max(position, p + 1)
+      const appended: Array<LedgerEntry> = []
+      const routeOne = (lead: LeadRecord, tier: Tier, account: Account | undefined, exclude: ReadonlyArray<string>): RouteDecision => {
+        const decision = route(agreement, {
+          leadId: lead.id,
+          profile: lead.profile,
+          tier,
+          ...(account === undefined ? {} : { account }),
+          reps,
+          loads,
+          ledger: [],
+          rotation,
+          now: at,
+          exclude
+        })
+        if (decision._tag !== "NotRouted" && decision.ledger.length > 0) {
+          for (const pod of new Set(decision.ledger.map((e) => e.pod))) {
+            rotation.set(pod, extendLedgerSummary(pod, rotation.get(pod) ?? emptyLedgerSummary, decision.ledger, position))
           }
-          yield* persist(next, timeline, messages)
-          return results
-        }))
-        handled.push(...out)
+          position += decision.ledger.length
+          appended.push(...decision.ledger)
+        }
+        if (decision._tag === "Assigned") {
+          const load = loads.get(decision.repId) ?? { open: 0, today: 0 }
+          loads.set(decision.repId, { open: load.open + 1, today: load.today + 1 })
+          for (const from of exclude) {
+            const l = loads.get(from)
+            if (l !== undefined) loads.set(from, { open: Math.max(0, l.open - 1), today: l.today })
+          }
+        }
+        return decision
       }
-      return handled
+      return { reps, routeOne, appended }
     })
 
-  return Handoff.of({ ingest, recordEvents, enrich, accept, reject, logActivity, qualify, openOpportunity, closeOpportunity, recycle, handleBreaches })
+  /** Write a batch: ledger, leads, timeline and outbox, each with one multi-row statement. */
+  const persistBatch = (
+    ledgerEntries: ReadonlyArray<LedgerEntry>,
+    updated: ReadonlyArray<LeadRecord>,
+    timeline: ReadonlyArray<{ readonly leadId: LeadId; readonly entry: TimelineEntry }>,
+    messages: ReadonlyArray<OutboxMessage>
+  ) =>
+    Effect.gen(function*() {
+      if (ledgerEntries.length > 0) yield* ledger.append(ledgerEntries)
+      if (updated.length > 0) yield* leads.updateMany(updated)
+      if (timeline.length > 0) yield* leads.appendTimelines(timeline)
+      if (messages.length > 0) yield* outbox.publish(messages)
+    })
+
+  const sweepSla: HandoffService["sweepSla"] = (limit) =>
+    tx.transaction(Effect.gen(function*() {
+      const at = yield* now
+      const claimed = yield* leads.claimBatch({ kind: "sla", now: at }, limit)
+      if (claimed.length === 0) return { sweep: "sla", claimed: 0, actions: [], breaches: [] }
+      const version = yield* agreements.active()
+      const agreement = version.agreement
+      const ctx = { at, actor: systemActor, agreementVersion: version.version }
+      const activities = yield* leads.activitiesOf(claimed.map((l) => l.id))
+      const plans = claimed.map((lead) => {
+        const a = lead.assignment
+        return a === undefined ? undefined : slaSweepPlan(agreement, a, lead.state.acceptedAt, activities.get(lead.id) ?? [], at)
+      })
+      // the pods a reassignment may route into, read (and held) once for the whole batch
+      const pods = new Set<string>()
+      claimed.forEach((lead, i) => {
+        const a = lead.assignment
+        if (a === undefined || a.repId === "") return
+        if (!plans[i]!.fresh.some((b) => b.action === "reassign_backup")) return
+        const backup = agreement.routing.pods.find((p) => p.id === a.pod)?.backup
+        if (backup !== undefined) for (const p of podChain(agreement, backup)) pods.add(p)
+      })
+      const router = yield* batchRouter(agreement, at, [...pods])
+      const repById = new Map(router.reps.map((r) => [r.id as string, r]))
+      const accountByDomain = pods.size === 0 ? new Map<string, Account>() : yield* accountsOf(claimed)
+
+      const updated: Array<LeadRecord> = []
+      const timeline: Array<{ leadId: LeadId; entry: TimelineEntry }> = []
+      const messages: Array<OutboxMessage> = []
+      const breaches: Array<BreachAction> = []
+      const actions: Array<SweepAction> = []
+      claimed.forEach((lead, i) => {
+        const assignment = lead.assignment
+        const plan = plans[i]
+        if (assignment === undefined || plan === undefined) return
+        const { cadenceCheckAt: _c, ...assignmentRest } = assignment
+        let next: LeadRecord = {
+          ...lead,
+          assignment: {
+            ...assignmentRest,
+            handledBreaches: uniq([...assignment.handledBreaches, ...plan.fresh.map((b) => b.key)]),
+            ...(plan.cadenceCheckAt === undefined ? {} : { cadenceCheckAt: plan.cadenceCheckAt })
+          },
+          updatedAt: at
+        }
+        const source = lead.profile.source?.channel ?? null
+        const owner = assignment.repId === "" ? undefined : repById.get(assignment.repId)
+        const managerId = owner?.managerId
+        const facts = { repId: assignment.repId, pod: assignment.pod, tier: assignment.tier, source }
+        const record = (breach: SlaBreach, action: string) => {
+          timeline.push({ leadId: lead.id, entry: breachEntry(lead.state.stage, breach, { ...facts, action, managerId }, ctx) })
+          breaches.push({ leadId: lead.id, breach, action })
+          actions.push({ leadId: lead.id, action: `${breach.key}: ${action}` })
+        }
+        let reassigned = false
+        for (const breach of plan.fresh) {
+          messages.push(message("sla.breached", next, at, {
+            kind: breach.kind, stepId: breach.stepId, dueAt: breach.dueAt.toISOString(), repId: assignment.repId, pod: assignment.pod,
+            source, managerId, action: breach.action
+          }))
+          if (breach.flag !== undefined) next = { ...next, flags: uniq([...next.flags, breach.flag]) }
+          if (breach.action === "reassign_backup" && !reassigned && assignment.repId !== "") {
+            const tier = agreement.tiers.find((t) => t.name === assignment.tier)
+            const backup = agreement.routing.pods.find((p) => p.id === assignment.pod)?.backup
+            if (tier !== undefined && backup !== undefined) {
+              const backupTier: Tier = { ...tier, route: { pod: backup, onShiftOnly: tier.route?.onShiftOnly ?? false } }
+              const account = lead.accountDomain === undefined ? undefined : accountByDomain.get(lead.accountDomain)
+              const decision = router.routeOne(next, backupTier, account, [assignment.repId])
+              if (decision._tag === "Assigned") {
+                const r = transition(agreement, next.state, LeadCommand.Reassign({ fromRepId: assignment.repId, toRepId: decision.repId, cause: breach.kind === "accept" ? "accept_sla_missed" : "first_touch_sla_missed", pod: decision.pod }), ctx)
+                if (Either.isRight(r)) {
+                  const newAssignment = assignmentFor(agreement, tier, decision, at, assignment.t0, undefined, assignment.reassignments + 1)
+                  // the new owner's clocks start fresh; the old assignment's breaches stay handled with it
+                  next = { ...next, state: r.right.state, assignment: newAssignment, routing: routingSummary(decision)! }
+                  for (const entry of r.right.timeline) timeline.push({ leadId: lead.id, entry })
+                  messages.push(message("lead.reassigned", next, at, { fromRepId: assignment.repId, toRepId: decision.repId, pod: decision.pod, cause: breach.kind, handoff: handoffContext(next, [], repById.get(decision.repId)) }))
+                  record(breach, `reassigned to ${decision.repId}`)
+                  reassigned = true
+                  continue
+                }
+              }
+            }
+            // nobody to reassign to: escalate to the manager instead
+            messages.push(message("sla.escalated", next, at, { kind: breach.kind, repId: assignment.repId, managerId, source }))
+            record(breach, "notified manager (no backup rep available)")
+          } else {
+            messages.push(message("sla.escalated", next, at, { kind: breach.kind, stepId: breach.stepId, repId: assignment.repId, managerId, source }))
+            record(breach, breach.action === "flag" ? "flagged" : `notified manager ${managerId ?? "(none set)"}`)
+          }
+        }
+        // a cadence used up without a live conversation: back to marketing for low-frequency re-engagement
+        if (!reassigned && plan.exhausted) {
+          const r = transition(agreement, next.state, LeadCommand.Recycle({ reason: "cadence_exhausted" }), ctx)
+          if (Either.isRight(r)) {
+            next = { ...clearAssignment({ ...next, state: r.right.state }), flags: uniq([...next.flags, "recycled:cadence_exhausted", "unreachable"]), rescoreAt: at }
+            for (const entry of r.right.timeline) timeline.push({ leadId: lead.id, entry })
+            messages.push(message("lead.recycled", next, at, { reason: "cadence_exhausted", repId: assignment.repId, track: next.state.recycle?.track }))
+            actions.push({ leadId: lead.id, action: "recycled: cadence exhausted without a conversation" })
+          }
+        }
+        updated.push(next)
+      })
+      yield* persistBatch(router.appended, updated, timeline, messages)
+      return { sweep: "sla", claimed: claimed.length, actions, breaches }
+    }))
+
+  const handleBreaches: HandoffService["handleBreaches"] = (limit) => Effect.map(sweepSla(limit), (r) => r.breaches)
+
+  const sweepDecay: HandoffService["sweepDecay"] = (limit) =>
+    tx.transaction(Effect.gen(function*() {
+      const at = yield* now
+      const claimed = yield* leads.claimBatch({ kind: "rescore", now: at }, limit)
+      if (claimed.length === 0) return { sweep: "decay", claimed: 0, actions: [] }
+      const version = yield* agreements.active()
+      const agreement = version.agreement
+      const ctx = { at, actor: systemActor, agreementVersion: version.version }
+      const events = yield* leads.eventsOf(claimed.map((l) => l.id))
+      const accountByDomain = yield* accountsOf(claimed)
+      const updated: Array<LeadRecord> = []
+      const timeline: Array<{ leadId: LeadId; entry: TimelineEntry }> = []
+      const messages: Array<OutboxMessage> = []
+      const actions: Array<SweepAction> = []
+      for (const lead of claimed) {
+        const evs = events.get(lead.id) ?? []
+        const account = lead.accountDomain === undefined ? undefined : accountByDomain.get(lead.accountDomain)
+        const evaluation = evaluateLead(agreement, lead, evs, account, at)
+        const d = decayDecision(lead, evaluation.score, evaluation.tier.handedTo, at)
+        if (d._tag === "Qualifies") {
+          // crossing the line upwards is a new MQL: the same decision an event would have made
+          const result = yield* decide(version, lead, at, systemActor, { t0: at })
+          updated.push(result.lead)
+          for (const entry of result.timeline) timeline.push({ leadId: lead.id, entry })
+          messages.push(...result.messages)
+          actions.push({ leadId: lead.id, action: `score ${d.before ?? "—"} → ${d.after}: ${result.lead.state.stage === "mql" ? `MQL, ${result.lead.state.ownerId === undefined ? `queued in ${result.lead.state.queue ?? "?"}` : `routed to ${result.lead.state.ownerId}`}` : "recorded"}` })
+          continue
+        }
+        const { rescoreAt: _r, ...rest } = lead
+        const rescoreAt = nextScoreChangeAt(agreement, evs, evaluation.score.lastEngagementAt, at)
+        let next: LeadRecord = { ...rest, score: evaluation.score, updatedAt: at, ...(rescoreAt === undefined ? {} : { rescoreAt }) }
+        if (lead.state.stage === "inquiry" || lead.state.stage === "nurture") next = { ...next, tier: evaluation.tier.name }
+        if (d._tag === "FallsBelow") {
+          next = { ...clearAssignment(next), state: backToNurture(lead.state, at), tier: evaluation.tier.name, flags: uniq([...lead.flags.filter((f) => f !== "queued"), "recycled:score_decayed"]), agreementVersion: version.version }
+          timeline.push({ leadId: lead.id, entry: decayedEntry(lead.state.stage, d, evaluation.score.threshold, ctx) })
+          messages.push(message("lead.recycled", next, at, { reason: "score_decayed", before: d.before, after: d.after, threshold: evaluation.score.threshold }))
+          actions.push({ leadId: lead.id, action: `score ${d.before ?? "—"} → ${d.after}: below the MQL line, back to nurture` })
+        } else if (d._tag === "Rescored") {
+          actions.push({ leadId: lead.id, action: `score ${d.before ?? "—"} → ${d.after}` })
+        }
+        updated.push(next)
+      }
+      yield* persistBatch([], updated, timeline, messages)
+      return { sweep: "decay", claimed: claimed.length, actions }
+    }))
+
+  const sweepReevaluations: HandoffService["sweepReevaluations"] = (limit) =>
+    tx.transaction(Effect.gen(function*() {
+      const at = yield* now
+      const claimed = yield* leads.claimBatch({ kind: "reevaluate", now: at }, limit)
+      if (claimed.length === 0) return { sweep: "reevaluate", claimed: 0, actions: [] }
+      const version = yield* agreements.active()
+      const agreement = version.agreement
+      const ctx = { at, actor: systemActor, agreementVersion: version.version }
+      const events = yield* leads.eventsOf(claimed.map((l) => l.id))
+      const accountByDomain = yield* accountsOf(claimed)
+      const updated: Array<LeadRecord> = []
+      const timeline: Array<{ leadId: LeadId; entry: TimelineEntry }> = []
+      const messages: Array<OutboxMessage> = []
+      const actions: Array<SweepAction> = []
+      /** Keep nurturing: a premature lead waits another delay, any other hold is lifted. */
+      const keepNurturing = (lead: LeadRecord, evaluation: HandoffDecision) => {
+        const premature = lead.state.recycle?.reason === "premature" || lead.state.recycle?.reason === "premature_reevaluated"
+        const r = transition(agreement, lead.state, premature ? LeadCommand.Recycle({ reason: "premature_reevaluated" }) : LeadCommand.Reevaluate({ fitSignature: fitSignature(lead.profile) }), ctx)
+        // should the command not apply, drop the hold date so the lead is not claimed again and again
+        const state = Either.isRight(r)
+          ? r.right.state
+          : { ...lead.state, ...(lead.state.recycle === undefined ? {} : { recycle: { reason: lead.state.recycle.reason, at: lead.state.recycle.at } }) }
+        const next: LeadRecord = { ...lead, state, score: evaluation.score, tier: evaluation.tier.name, updatedAt: at, agreementVersion: version.version }
+        if (Either.isRight(r)) for (const entry of r.right.timeline) timeline.push({ leadId: lead.id, entry })
+        if (premature) messages.push(message("lead.recycled", next, at, { reason: "premature_reevaluated", score: evaluation.score.total, reevaluateAt: next.state.recycle?.reevaluateAt?.toISOString() }))
+        actions.push({ leadId: lead.id, action: premature ? `still not ready (score ${evaluation.score.total}): nurture until ${next.state.recycle?.reevaluateAt?.toISOString().slice(0, 10) ?? "—"}` : "hold lifted, nurture continues" })
+        return next
+      }
+      for (const lead of claimed) {
+        const account = lead.accountDomain === undefined ? undefined : accountByDomain.get(lead.accountDomain)
+        const evaluation = evaluateLead(agreement, lead, events.get(lead.id) ?? [], account, at)
+        const d = reevaluationDecision(lead.state, evaluation.tier.handedTo, at)
+        if (d._tag === "NotDue") continue
+        if (d._tag === "Qualifies") {
+          let base = lead
+          if (d.lift) {
+            const lifted = transition(agreement, lead.state, LeadCommand.Reevaluate({ fitSignature: fitSignature(lead.profile) }), ctx)
+            if (Either.isRight(lifted)) {
+              base = { ...lead, state: lifted.right.state }
+              for (const entry of lifted.right.timeline) timeline.push({ leadId: lead.id, entry })
+            }
+          }
+          const result = yield* decide(version, base, at, systemActor, { t0: at })
+          const stillDue = reevaluationDueAt(result.lead)
+          if (result.lead.state.stage === "nurture" && stillDue !== undefined && stillDue.getTime() <= at.getTime()) {
+            updated.push(keepNurturing(result.lead, evaluation))
+            continue
+          }
+          updated.push(result.lead)
+          for (const entry of result.timeline) timeline.push({ leadId: lead.id, entry })
+          messages.push(...result.messages)
+          actions.push({ leadId: lead.id, action: `re-evaluated: MQL again (score ${evaluation.score.total}, returning lead)` })
+          continue
+        }
+        updated.push(keepNurturing(lead, evaluation))
+      }
+      yield* persistBatch([], updated, timeline, messages)
+      return { sweep: "reevaluate", claimed: claimed.length, actions }
+    }))
+
+  const sweepInactivity: HandoffService["sweepInactivity"] = (limit) =>
+    tx.transaction(Effect.gen(function*() {
+      const at = yield* now
+      const version = yield* agreements.active()
+      const agreement = version.agreement
+      const after = durationMillis(agreement.recycle.inactivity.after)
+      const claimed = yield* leads.claimBatch({ kind: "inactive", touchedBefore: new Date(at.getTime() - after) }, limit)
+      if (claimed.length === 0) return { sweep: "inactivity", claimed: 0, actions: [] }
+      const ctx = { at, actor: systemActor, agreementVersion: version.version }
+      const updated: Array<LeadRecord> = []
+      const timeline: Array<{ leadId: LeadId; entry: TimelineEntry }> = []
+      const messages: Array<OutboxMessage> = []
+      const actions: Array<SweepAction> = []
+      for (const lead of claimed) {
+        const r = transition(agreement, lead.state, LeadCommand.Recycle({ reason: "inactivity" }), ctx)
+        if (Either.isLeft(r)) continue
+        const repId = lead.state.ownerId
+        const next: LeadRecord = { ...clearAssignment({ ...lead, state: r.right.state, updatedAt: at, agreementVersion: version.version }), flags: uniq([...lead.flags, "recycled:inactivity"]), rescoreAt: at }
+        updated.push(next)
+        for (const entry of r.right.timeline) timeline.push({ leadId: lead.id, entry })
+        messages.push(message("lead.recycled", next, at, { reason: "inactivity", repId, lastActivityAt: lead.state.lastActivityAt?.toISOString() }))
+        actions.push({ leadId: lead.id, action: `recycled: no sales activity by ${repId} for ${agreement.recycle.inactivity.after}` })
+      }
+      yield* persistBatch([], updated, timeline, messages)
+      return { sweep: "inactivity", claimed: claimed.length, actions }
+    }))
+
+  return Handoff.of({
+    ingest, recordEvents, enrich, accept, reject, logActivity, qualify, openOpportunity, closeOpportunity, recycle, handleBreaches,
+    sweepSla, sweepDecay, sweepReevaluations, sweepInactivity
+  })
 })
 
 const definedOnly = <A extends object>(a: A): Partial<A> =>

@@ -11,7 +11,7 @@ import { wallClock } from "./BusinessTime.ts"
 import type { Account, LeadEvent, Rep, RepLoad } from "./Lead.ts"
 import type { TimelineEntry } from "./Lifecycle.ts"
 import {
-  AccountDirectory, AgreementStore, EmailTaken, IdGenerator, type LeadRecord, LeadStore, nextSlaDeadline, Outbox,
+  AccountDirectory, AgreementStore, claimKey, EmailTaken, IdGenerator, type LeadRecord, LeadStore, nextSlaDeadline, Outbox,
   type OutboxMessage, RepDirectory, RotationLedger, Transactor
 } from "./Ports.ts"
 import { type LedgerEntry, summarizeLedger } from "./Routing.ts"
@@ -88,7 +88,25 @@ export const makeInMemory = (ref: Ref.Ref<InMemoryState>) => {
           .sort((a, b) => a[1] - b[1])
           .slice(0, limit)
           .map(([l]) => l)
-      ))
+      )),
+    claimBatch: (claim, limit) =>
+      read.pipe(Effect.map((s) =>
+        [...s.leads.values()]
+          .map((l) => [l, claimKey(claim, l)] as const)
+          .filter((x): x is readonly [LeadRecord, number] => x[1] !== undefined)
+          .sort((a, b) => a[1] - b[1])
+          .slice(0, limit)
+          .map(([l]) => l)
+      )),
+    activitiesOf: (ids) => read.pipe(Effect.map((s) => new Map(ids.map((id) => [id as string, s.activities.get(id) ?? []] as const)))),
+    eventsOf: (ids) => read.pipe(Effect.map((s) => new Map(ids.map((id) => [id as string, s.events.get(id) ?? []] as const)))),
+    updateMany: (leads) => modify((s) => ({ ...s, leads: new Map([...s.leads, ...leads.map((l) => [l.id as string, l] as const)]) })),
+    appendTimelines: (entries) =>
+      modify((s) => {
+        let timeline = s.timeline
+        for (const { entry, leadId } of entries) timeline = appendTo(timeline, leadId, [entry])
+        return { ...s, timeline }
+      })
   })
 
   const repDirectory = RepDirectory.of({
@@ -112,7 +130,12 @@ export const makeInMemory = (ref: Ref.Ref<InMemoryState>) => {
   })
 
   const accountDirectory = AccountDirectory.of({
-    findByDomain: (domain) => read.pipe(Effect.map((s) => Option.fromNullable(s.accounts.get(domain))))
+    findByDomain: (domain) => read.pipe(Effect.map((s) => Option.fromNullable(s.accounts.get(domain)))),
+    findByDomains: (domains) =>
+      read.pipe(Effect.map((s) => new Map(domains.flatMap((d) => {
+        const a = s.accounts.get(d)
+        return a === undefined ? [] : [[d, a] as const]
+      }))))
   })
 
   const rotationLedger = RotationLedger.of({

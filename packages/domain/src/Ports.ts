@@ -37,7 +37,13 @@ export const Assignment = Schema.Struct({
   /** How many times this handoff has been reassigned after a breach. */
   reassignments: Schema.Number,
   /** Breaches already acted on (`accept`, `first_touch`, `cadence:<step>`), so each is handled once. */
-  handledBreaches: Schema.Array(Schema.String)
+  handledBreaches: Schema.Array(Schema.String),
+  /**
+   * The next instant the cadence must be looked at (just after the next step falls due, or
+   * at once after an activity): the SLA sweep evaluates the cadence then, flags a missed
+   * step, and recycles a cadence used up without a conversation.
+   */
+  cadenceCheckAt: Schema.optional(Schema.Date)
 })
 export type Assignment = typeof Assignment.Type
 
@@ -69,7 +75,13 @@ export const LeadRecord = Schema.Struct({
   assignment: Schema.optional(Assignment),
   flags: Schema.Array(Schema.String),
   /** The agreement version that made the latest decision about this lead. */
-  agreementVersion: Schema.Number
+  agreementVersion: Schema.Number,
+  /**
+   * When the stored score can next change by itself (a decay step, a count window or a
+   * hand-raise window running out): the decay sweep re-scores the lead then. Set whenever
+   * the lead is scored; only leads marketing holds (and queued MQLs) are swept.
+   */
+  rescoreAt: Schema.optional(Schema.Date)
 })
 export type LeadRecord = typeof LeadRecord.Type
 
@@ -86,6 +98,75 @@ export const nextSlaDeadline = (lead: LeadRecord): Date | undefined => {
   if (a.acceptBy !== undefined && !accepted && !a.handledBreaches.includes("accept")) times.push(a.acceptBy.getTime())
   if (a.firstTouchBy !== undefined && a.firstTouchAt === undefined && !a.handledBreaches.includes("first_touch")) times.push(a.firstTouchBy.getTime())
   return times.length === 0 ? undefined : new Date(Math.min(...times))
+}
+
+/**
+ * When the SLA sweep should look at the lead's cadence again (`Assignment.cadenceCheckAt`),
+ * while the cadence can still move (stage mql or sal). Kept apart from `nextSlaDeadline`:
+ * it is a wake-up for the sweep, not a deadline (a lead is not overdue because of it).
+ */
+export const cadenceCheckDueAt = (lead: LeadRecord): Date | undefined =>
+  lead.state.stage === "mql" || lead.state.stage === "sal" ? lead.assignment?.cadenceCheckAt : undefined
+
+/**
+ * When the decay sweep should re-score this lead: only while marketing holds it (inquiry,
+ * nurture) or it waits, unowned, in a queue as an MQL — a lead sales works keeps its
+ * handoff's score and tier.
+ */
+export const rescoreDueAt = (lead: LeadRecord): Date | undefined => {
+  const s = lead.state
+  const held = s.stage === "inquiry" || s.stage === "nurture" || (s.stage === "mql" && s.ownerId === undefined)
+  return held ? lead.rescoreAt : undefined
+}
+
+/** When a lead in nurture is due for re-evaluation (its recycle hold ends): the reevaluation sweep's key. */
+export const reevaluationDueAt = (lead: LeadRecord): Date | undefined =>
+  lead.state.stage === "nurture" ? lead.state.recycle?.reevaluateAt : undefined
+
+/**
+ * The last sign of sales work on a lead sales holds (its assignment or its latest
+ * activity), from which the inactivity recycle rule counts; undefined when no rep owns it.
+ */
+export const salesTouchedAt = (lead: LeadRecord): Date | undefined => {
+  const s = lead.state
+  if (!(s.stage === "mql" || s.stage === "sal" || s.stage === "sql") || s.ownerId === undefined || s.assignedAt === undefined) return undefined
+  const last = s.lastActivityAt
+  return last !== undefined && last.getTime() > s.assignedAt.getTime() ? last : s.assignedAt
+}
+
+/**
+ * What a sweep claims, each by an indexed key:
+ * - `sla`: leads whose next SLA deadline (`nextSlaDeadline`) or cadence check (`cadenceCheckDueAt`) is before `now`;
+ * - `rescore`: leads whose `rescoreDueAt` is at or before `now`;
+ * - `reevaluate`: leads in nurture whose `reevaluationDueAt` is at or before `now`;
+ * - `inactive`: leads sales holds whose `salesTouchedAt` is before `touchedBefore`.
+ */
+export type SweepClaim =
+  | { readonly kind: "sla"; readonly now: Date }
+  | { readonly kind: "rescore"; readonly now: Date }
+  | { readonly kind: "reevaluate"; readonly now: Date }
+  | { readonly kind: "inactive"; readonly touchedBefore: Date }
+
+const earliest = (a: Date | undefined, b: Date | undefined): Date | undefined =>
+  a === undefined ? b : b === undefined ? a : a.getTime() <= b.getTime() ? a : b
+
+/** The instant a claim sorts and filters leads by (in memory; the store uses indexed columns of the same values). */
+export const claimKey = (claim: SweepClaim, lead: LeadRecord): number | undefined => {
+  const t = claim.kind === "sla" ? earliest(nextSlaDeadline(lead), cadenceCheckDueAt(lead))
+    : claim.kind === "rescore" ? rescoreDueAt(lead)
+    : claim.kind === "reevaluate" ? reevaluationDueAt(lead)
+    : salesTouchedAt(lead)
+  if (t === undefined) return undefined
+  const ms = t.getTime()
+  switch (claim.kind) {
+    case "sla":
+      return ms < claim.now.getTime() ? ms : undefined
+    case "rescore":
+    case "reevaluate":
+      return ms <= claim.now.getTime() ? ms : undefined
+    case "inactive":
+      return ms < claim.touchedBefore.getTime() ? ms : undefined
+  }
 }
 
 /** A message for the transactional outbox: webhooks and Slack deliveries are made from these. */
@@ -133,6 +214,20 @@ export class LeadStore extends Context.Tag("@handoff/domain/LeadStore")<LeadStor
   readonly appendActivity: (id: LeadId, activity: Activity) => Effect.Effect<void>
   /** Leads with a live assignment whose next SLA deadline is at or before `now`. */
   readonly dueAssignments: (now: Date, limit: number) => Effect.Effect<ReadonlyArray<LeadRecord>>
+  /**
+   * For sweeps: up to `limit` leads the claim selects, soonest first, each locked for the
+   * rest of the unit; leads another unit holds are skipped (`FOR UPDATE SKIP LOCKED`), so
+   * any number of workers share the work without waiting on each other.
+   */
+  readonly claimBatch: (claim: SweepClaim, limit: number) => Effect.Effect<ReadonlyArray<LeadRecord>>
+  /** The activities of many leads at once (one query), by lead id. */
+  readonly activitiesOf: (ids: ReadonlyArray<LeadId>) => Effect.Effect<ReadonlyMap<string, ReadonlyArray<Activity>>>
+  /** The events of many leads at once (one query), by lead id, oldest first. */
+  readonly eventsOf: (ids: ReadonlyArray<LeadId>) => Effect.Effect<ReadonlyMap<string, ReadonlyArray<LeadEvent>>>
+  /** Write many leads at once (multi-row statements). */
+  readonly updateMany: (leads: ReadonlyArray<LeadRecord>) => Effect.Effect<void>
+  /** Append timeline entries of many leads at once (one multi-row insert). */
+  readonly appendTimelines: (entries: ReadonlyArray<{ readonly leadId: LeadId; readonly entry: TimelineEntry }>) => Effect.Effect<void>
 }>() {}
 
 export class RepDirectory extends Context.Tag("@handoff/domain/RepDirectory")<RepDirectory, {
@@ -144,6 +239,8 @@ export class RepDirectory extends Context.Tag("@handoff/domain/RepDirectory")<Re
 
 export class AccountDirectory extends Context.Tag("@handoff/domain/AccountDirectory")<AccountDirectory, {
   readonly findByDomain: (domain: string) => Effect.Effect<Option.Option<Account>>
+  /** Many accounts at once (one query), by domain; unknown domains are absent. */
+  readonly findByDomains: (domains: ReadonlyArray<string>) => Effect.Effect<ReadonlyMap<string, Account>>
 }>() {}
 
 export class RotationLedger extends Context.Tag("@handoff/domain/RotationLedger")<RotationLedger, {

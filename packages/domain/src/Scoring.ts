@@ -88,6 +88,12 @@ export interface ScoringLead {
   readonly enrichedAt?: Date
   /** set by a wrong_icp rejection: the lead's fitSignature(profile) at that time */
   readonly wrongIcpBlock?: { readonly fitSignature: string; readonly at: Date }
+  /**
+   * When the lead last left sales (rejected or recycled): a hand-raise or instant-MQL event
+   * at or before it was already handed off once and does not hand the lead over again — a
+   * new one must come (its points still count toward the score).
+   */
+  readonly signalsAfter?: Date
 }
 
 // ---------------------------------------------------------------------------
@@ -295,10 +301,11 @@ export const score = (agreement: Agreement, lead: ScoringLead, events: ReadonlyA
 
   // --- intent --------------------------------------------------------------
   const hrWindowStart = nowMs - durationMillis(hr.within)
+  const signalsAfterMs = lead.signalsAfter?.getTime() ?? Number.NEGATIVE_INFINITY
   let instantMql: { rule: string; at: Date } | null = null
   /** Record a live instant-MQL event; true when the rule makes the lead an MQL right now. */
   const noteInstant = (rule: IntentRule, atMs: number): boolean => {
-    if (rule.instantMql !== true || atMs <= hrWindowStart) return false
+    if (rule.instantMql !== true || atMs <= hrWindowStart || atMs <= signalsAfterMs) return false
     if (instantMql === null || atMs > instantMql.at.getTime()) instantMql = { rule: rule.id, at: new Date(atMs) }
     return true
   }
@@ -378,7 +385,7 @@ export const score = (agreement: Agreement, lead: ScoringLead, events: ReadonlyA
   let handRaise: { type: string; at: Date; pql: boolean } | null = null
   for (const e of past) {
     const t = e.occurredAt.getTime()
-    if (t <= hrWindowStart) continue
+    if (t <= hrWindowStart || t <= signalsAfterMs) continue
     const explicit = isHandRaiseType(e)
     const pql = !explicit && isPqlEvent(e) && (!hr.pqlRequiresIcpFit || icpFit)
     if (!explicit && !pql) continue

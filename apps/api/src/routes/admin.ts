@@ -8,14 +8,15 @@
  * is written to the pod's ledger with its reason), `weight` their share of a weighted pod.
  */
 import {
-  AccountQueries, ApiKeyStore, type ApiKeyRecord, type ApiRole, newId, StoreAdmin, type WebhookFormat, WebhookStore,
+  AccountQueries, ApiKeyStore, type ApiKeyRecord, type ApiRole, DeliveryQueries, newId, StoreAdmin, type WebhookFormat, WebhookStore,
   type WebhookSubscription
 } from "@handoff/db"
 import {
   Account, AccountDirectory, AgreementStore, Email, freeMailDomains, LedgerEntryKind, Rep, type RepId, RepDirectory,
   RepNotFound, RepRole, RotationLedger, SkipReason, Transactor, validateCalendar, WorkingHours
 } from "@handoff/domain"
-import { Clock, Effect, Option, Schema } from "effect"
+import { Clock, Config, Effect, Option, Schema } from "effect"
+import { webhookUrlFault } from "@handoff/worker/ssrf"
 import { randomBytes } from "node:crypto"
 import { apiRoles, createApiKey } from "../auth.ts"
 import { IsoDate, QueryBool, QueryInt, route } from "../http.ts"
@@ -204,6 +205,23 @@ const WebhookView = Schema.Struct({
 const webhookView = (s: WebhookSubscription): typeof WebhookView.Type => ({ id: s.id, url: s.url, topics: s.topics, format: s.format, active: s.active, createdAt: s.createdAt })
 
 const IdParam = Schema.Struct({ id: NonEmpty(100) })
+
+const DeliveryView = Schema.Struct({
+  id: Schema.String,
+  subscriptionId: Schema.String,
+  outboxId: Schema.String.annotations({ description: "The message id: the `Handoff-Event-Id` header and the body's `id`, the same on every retry." }),
+  topic: Schema.String,
+  key: Schema.String.annotations({ description: "The lead the message is about (deliveries for one lead go out in order)." }),
+  status: Schema.Literal("pending", "delivered", "dead"),
+  attempts: Schema.Number,
+  nextAttemptAt: Schema.NullOr(IsoDate),
+  firstAttemptAt: Schema.NullOr(IsoDate),
+  lastAttemptAt: Schema.NullOr(IsoDate),
+  lastStatus: Schema.NullOr(Schema.Number),
+  lastError: Schema.NullOr(Schema.String),
+  deliveredAt: Schema.NullOr(IsoDate),
+  createdAt: IsoDate
+}).annotations({ identifier: "WebhookDelivery" })
 
 // ---------------------------------------------------------------------------
 // Routes
@@ -502,6 +520,9 @@ export const adminRoutes = [
     status: 201,
     handler: ({ body }) =>
       Effect.gen(function*() {
+        const allowPrivate = yield* Config.boolean("HANDOFF_WEBHOOK_ALLOW_PRIVATE").pipe(Config.withDefault(false), Effect.orElseSucceed(() => false))
+        const fault = yield* Effect.promise(() => webhookUrlFault(body.url, allowPrivate))
+        if (fault !== undefined) return yield* Effect.fail(new InvalidInput({ status: 422, message: `The request body is invalid: url: ${fault}.`, errors: [{ path: "url", message: fault }] }))
         const secret = `whsec_${randomBytes(24).toString("base64url")}`
         const sub = yield* (yield* WebhookStore).create({
           id: newId("whk"),
@@ -531,6 +552,48 @@ export const adminRoutes = [
         Effect.flatMap(WebhookStore, (w) => w.list({ includeInactive: query.includeInactive === true })),
         (subs) => ({ body: { items: subs.map(webhookView) } })
       )
+  }),
+
+  route({
+    method: "get",
+    path: "/v1/webhooks/:id/deliveries",
+    roles: ["admin"],
+    tag: "Webhooks",
+    summary: "List a subscription's deliveries",
+    description: "Each outbox message sent (or to be sent) to this subscription: `pending` (with the next attempt), `delivered`, or `dead` — retried with backoff for 24 hours and given up, with the last status and error. Oldest first, with a cursor.",
+    params: IdParam,
+    query: Schema.Struct({
+      status: Schema.optional(Schema.Literal("pending", "delivered", "dead")),
+      limit: Schema.optional(QueryInt(1, 500)),
+      cursor: Schema.optional(Schema.String.pipe(Schema.pattern(/^\d{1,19}$/, { message: () => "not a cursor this API gave out" })))
+    }),
+    response: Schema.Struct({ items: Schema.Array(DeliveryView), nextCursor: Schema.NullOr(Schema.String) }),
+    status: 200,
+    handler: ({ params, query }) =>
+      Effect.gen(function*() {
+        if (Option.isNone(yield* (yield* WebhookStore).get(params.id))) return yield* Effect.fail(new NotFound({ message: `No webhook subscription with id ${params.id}.` }))
+        const limit = query.limit ?? 100
+        const items = yield* (yield* DeliveryQueries).list(params.id, { limit, ...(query.status === undefined ? {} : { status: query.status }), ...(query.cursor === undefined ? {} : { afterId: query.cursor }) })
+        return { body: { items, nextCursor: items.length === limit ? items[items.length - 1]!.id : null } }
+      })
+  }),
+
+  route({
+    method: "post",
+    path: "/v1/webhooks/:id/deliveries/:deliveryId/retry",
+    roles: ["admin"],
+    tag: "Webhooks",
+    summary: "Retry a dead-lettered delivery",
+    description: "Puts a dead letter back in line with a fresh 24-hour retry window (the receiver's endpoint is fixed, say). 404 when the subscription has no such dead letter.",
+    params: Schema.Struct({ id: IdParam.fields.id, deliveryId: Schema.String.pipe(Schema.pattern(/^\d{1,19}$/, { message: () => "not a delivery id" })) }),
+    response: DeliveryView,
+    status: 200,
+    handler: ({ params }) =>
+      Effect.gen(function*() {
+        const retried = yield* (yield* DeliveryQueries).retry(params.id, params.deliveryId, yield* now)
+        if (Option.isNone(retried)) return yield* Effect.fail(new NotFound({ message: `Subscription ${params.id} has no dead-lettered delivery ${params.deliveryId}.` }))
+        return { body: retried.value }
+      })
   }),
 
   route({
