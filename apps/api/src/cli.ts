@@ -11,6 +11,8 @@
  *   handoff agreement simulate <file> --from --to     replay the period's leads under the draft, writing nothing
  *   handoff serve                                     the service (what `npm start` runs)
  *   handoff worker                                    the worker against DATABASE_URL (what `npm run worker` runs)
+ *   handoff calibrate [--from --to --outcome sql|won]   fit a points table to the leads' outcomes: table, threshold, diff
+ *   handoff calibrate --file <csv> --label <column>   ... to the leads of a CSV export instead
  *
  * The store is the one `npm start` uses: PostgreSQL at `DATABASE_URL`, or the embedded
  * database in `HANDOFF_DATA_DIR` (default `.handoff/data`). An embedded folder opens in one
@@ -31,6 +33,8 @@ import { readFileSync } from "node:fs"
 import { apiRoles, createApiKey } from "./auth.ts"
 import { type ApiServices, makeRuntime } from "./runtime.ts"
 import { serveHandoff, serveOptionsFromEnv, startFailureMessage, storeOptionsFromEnv } from "./serve.ts"
+import { examplesFromCsv, scorecardLines } from "./calibration.ts"
+import { CalibrationOutcome, outcomeDefinition, ScorecardQueries, scorecardSection, ScorecardSectionSchema } from "@handoff/db"
 
 /** A refusal or failure the command has explained; the process exits with `exitCode`. */
 class CliFailure extends Data.TaggedError("CliFailure")<{ readonly message: string; readonly exitCode: number }> {}
@@ -291,6 +295,52 @@ const agreement = Command.make("agreement", {}, () => Console.log("usage: handof
 )
 
 // ---------------------------------------------------------------------------
+// calibrate
+// ---------------------------------------------------------------------------
+
+const calibrate = Command.make("calibrate", {
+  from: isoDate("from").pipe(Options.optional, Options.withDescription("Leads created from this date or instant (default: a year before --to).")),
+  to: isoDate("to").pipe(Options.optional, Options.withDescription("... to this one, exclusive (default: now).")),
+  outcome: Options.choice("outcome", CalibrationOutcome.literals).pipe(Options.withDefault("sql" as const), Options.withDescription("sql: reached SQL vs not (default); won: won vs not.")),
+  file: Options.file("file", { exists: "yes" }).pipe(Options.optional, Options.withDescription("Calibrate on a CSV export (one row per lead) instead of the store's leads.")),
+  label: Options.text("label").pipe(Options.optional, Options.withDescription("With --file: the outcome column (1/0, true/false, yes/no, won/lost).")),
+  drop: Options.text("drop").pipe(Options.optional, Options.withDescription("With --file: columns to leave out, comma-separated (ids, what sales fills in after contact).")),
+  agreementFile: Options.file("agreement", { exists: "yes" }).pipe(Options.optional, Options.withDescription("Suggest the change to this agreement file instead of the store's active one.")),
+  json
+}, ({ agreementFile, drop, file, from, json, label, outcome, to }) =>
+  Effect.gen(function*() {
+    const agreementOf = Option.isSome(agreementFile)
+      ? readAgreement(agreementFile.value)
+      : withStore(Effect.map(Effect.flatMap(AgreementStore, (s) => s.active()), (v) => v.agreement))
+    let result: { readonly scorecard: typeof ScorecardSectionSchema.Type | null; readonly reason: string | null }
+    if (Option.isSome(file)) {
+      if (Option.isNone(label)) return yield* fail("--file needs --label <the outcome column>.", 2)
+      const text = yield* Effect.try({
+        try: () => readFileSync(file.value, "utf8"),
+        catch: (e) => new CliFailure({ message: `Cannot read ${file.value}: ${e instanceof Error ? e.message : String(e)}`, exitCode: 1 })
+      })
+      const dropped = Option.match(drop, { onNone: () => [], onSome: (d) => d.split(",").map((c) => c.trim()).filter((c) => c !== "") })
+      const read = examplesFromCsv(text, label.value, dropped)
+      if ("error" in read) return yield* fail(`${file.value}: ${read.error}`)
+      if (!json) yield* Console.log(`${file.value}: ${read.examples.length} lead(s), outcome column "${label.value}"${read.skipped === 0 ? "" : `, ${read.skipped} row(s) without a 0/1 outcome skipped`}${dropped.length === 0 ? "" : `; left out ${dropped.join(", ")}`}`)
+      result = scorecardSection(read.examples, { agreement: yield* agreementOf, outcome, definition: `converted: "${label.value}" is 1 (true, yes, won) in ${file.value}` })
+    } else {
+      if (Option.isSome(label) || Option.isSome(drop)) return yield* fail("--label and --drop go with --file.", 2)
+      const end = Option.getOrElse(to, () => new Date())
+      const start = Option.getOrElse(from, () => new Date(end.getTime() - 365 * 86_400_000))
+      if (end.getTime() <= start.getTime()) return yield* fail("--to must be after --from", 2)
+      result = yield* withStore(Effect.gen(function*() {
+        const agreement = Option.isSome(agreementFile) ? yield* readAgreement(agreementFile.value) : (yield* (yield* AgreementStore).active()).agreement
+        return yield* (yield* ScorecardQueries).scorecard({ period: { from: start, to: end }, now: yield* now, agreement, outcome })
+      }))
+      if (!json) yield* Console.log(`Leads created ${start.toISOString()} – ${end.toISOString()}; ${outcomeDefinition[outcome]}`)
+    }
+    if (json) return yield* Console.log(JSON.stringify({ scorecard: result.scorecard === null ? null : Schema.encodeSync(ScorecardSectionSchema)(result.scorecard), reason: result.reason }, null, 2))
+    if (result.scorecard === null) return yield* fail(result.reason ?? "No scorecard.")
+    for (const line of scorecardLines(result.scorecard)) yield* Console.log(line)
+  })).pipe(Command.withDescription("Calibrate from outcomes: fit an integer points table (fit rules in the agreement's format) to leads whose outcome is known — the store's, or a CSV's — with the MQL threshold that best separates converters, AUC, conversion by score band and the suggested change to the agreement. Writes nothing."))
+
+// ---------------------------------------------------------------------------
 // serve
 // ---------------------------------------------------------------------------
 
@@ -325,9 +375,9 @@ const workerCommand = Command.make("worker", {}, () =>
 // ---------------------------------------------------------------------------
 
 const handoff = Command.make("handoff", {}, () =>
-  Console.log("Handoff — usage: handoff <migrate | keys | agreement | serve | worker> ... (handoff --help for everything)")).pipe(
+  Console.log("Handoff — usage: handoff <migrate | keys | agreement | calibrate | serve | worker> ... (handoff --help for everything)")).pipe(
     Command.withDescription("Handoff: one signed agreement that scores, routes and times inbound leads."),
-    Command.withSubcommands([migrate, keys, agreement, serveCommand, workerCommand])
+    Command.withSubcommands([migrate, keys, agreement, calibrate, serveCommand, workerCommand])
   )
 
 const version = (() => {

@@ -255,3 +255,59 @@ describe("handoff agreement", () => {
     expect(stages).toBe("inquiry")
   })
 })
+
+describe("handoff calibrate", () => {
+  /**
+   * 120 leads of a CSV export: the plan on the form decides (enterprise 24 of 30 reach SQL,
+   * team 15 of 30, starter 3 of 60); the id and a post-contact column are left out.
+   */
+  const csv = () => {
+    const rows = ["lead id,Plan,employees,Sales Notes,converted"]
+    for (let i = 0; i < 120; i++) {
+      const plan = i < 30 ? "enterprise" : i < 60 ? "team" : "starter"
+      const converts = i < 30 ? i < 24 : i < 60 ? i < 45 : i < 63
+      rows.push(`${1000 + i},${plan},${50 + (i % 7) * 40},"${converts ? "won, call back" : "no"}",${converts ? 1 : 0}`)
+    }
+    return file("outcomes.csv", `${rows.join("\r\n")}\r\n`)
+  }
+
+  it("--file --label prints the points table, the threshold and the diff against the active agreement", async () => {
+    const res = await runCli(["calibrate", "--file", csv(), "--label", "converted", "--drop", "lead id,Sales Notes"], env)
+    expect(res.stderr).toBe("")
+    expect(res.code).toBe(0)
+    expect(res.stdout).toContain("120 lead(s), outcome column \"converted\"; left out lead id, Sales Notes")
+    expect(res.stdout).toContain("120 lead(s) with a known outcome, 42 converted")
+    const points = (bin: string) => Number(res.stdout.match(new RegExp(`fields\\.plan = ${bin}\\s+([+-]?\\d+|0 \\(ref\\))`))![1]!.replace(" (ref)", ""))
+    expect(points("enterprise")).toBeGreaterThan(points("team"))
+    expect(points("team")).toBeGreaterThan(points("starter"))
+    expect(res.stdout).not.toContain("sales_notes")
+    expect(res.stdout).toMatch(/MQL threshold: -?\d+ points \(max Youden's J/)
+    expect(res.stdout).toContain("scoring.mqlThreshold: 50 →")
+    expect(res.stdout).toContain("- title-exec:")
+    expect(res.stdout).toContain("= too-small:")
+
+    const json = await runCli(["calibrate", "--file", csv(), "--label", "converted", "--drop", "lead id,Sales Notes", "--json"], env)
+    expect(json.code).toBe(0)
+    const out = JSON.parse(json.stdout)
+    expect(out.reason).toBeNull()
+    expect(out.scorecard).toMatchObject({ leads: 120, converted: 42, outcome: "sql" })
+    expect(out.scorecard.fields).toContain("fields.plan")
+    expect(out.scorecard.rules.every((r: { when: object; anyOf?: Array<object> }) => JSON.stringify([r.when, r.anyOf ?? []]).includes("fields."))).toBe(true)
+  })
+
+  it("refuses a label that is not a column, and --file without --label", async () => {
+    const res = await runCli(["calibrate", "--file", csv(), "--label", "Converted?"], env)
+    expect(res.code).toBe(1)
+    expect(res.stderr).toContain(`no column "Converted?"`)
+    const noLabel = await runCli(["calibrate", "--file", csv()], env)
+    expect(noLabel.code).toBe(2)
+    expect(noLabel.stderr).toContain("--file needs --label")
+  })
+
+  it("on the store's leads, says why there is no scorecard yet", async () => {
+    const res = await runCli(["calibrate"], env)
+    expect(res.code).toBe(1)
+    expect(res.stdout).toContain("Leads created")
+    expect(res.stderr).toMatch(/Too few known outcomes to fit a scorecard: \d+ lead\(s\)/)
+  })
+})

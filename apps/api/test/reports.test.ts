@@ -330,6 +330,66 @@ describe("GET /v1/reports/calibration", () => {
   })
 })
 
+describe("GET /v1/reports/calibration: the scorecard from outcomes", () => {
+  it("is null, with the reason, while the period has too few known outcomes", async () => {
+    const c = await get("/v1/reports/calibration")
+    expect(c.outcome).toBe("sql")
+    expect(c.scorecard).toBeNull()
+    expect(c.scorecardReason).toMatch(/Too few known outcomes.*need at least 50/)
+    expect((await get("/v1/reports/calibration?outcome=won")).outcome).toBe("won")
+    const bad = await api.call("GET", "/v1/reports/calibration?outcome=mql", { key: api.keys.read })
+    expect(bad.status).toBe(422)
+    expect(bad.body.errors.map((e: { path: string }) => e.path)).toContain("query.outcome")
+  })
+
+  it("fits an integer points table on the form answer that predicts SQL, with the threshold and the diff", async () => {
+    // 60 leads alike but for the plan they chose on the form: 25 of 30 "enterprise" and 5 of
+    // 30 "starter" leads reach SQL; sales rejects the rest (a known "no").
+    const other = await startTestApi()
+    try {
+      const lead = async (i: number, plan: string, converts: boolean) => {
+        const res = await other.call("POST", "/v1/leads", {
+          key: other.keys.ingest,
+          body: { ...warmPlus(`c${i}@co${i}.com`, "organic", "US"), fields: { plan } }
+        })
+        expect(res.status).toBe(201)
+        const body = { repId: res.body.owner.repId }
+        const act = (action: string, extra: object) => other.call("POST", `/v1/leads/${res.body.id}/${action}`, { key: other.keys.sales, body: { ...body, ...extra } })
+        if (converts) {
+          expect((await act("accept", {})).status).toBe(200)
+          expect((await act("qualify", { framework: "BANT", fields: {} })).status).toBe(200)
+        } else expect((await act("reject", { reason: "premature" })).status).toBe(200)
+      }
+      for (let i = 0; i < 30; i++) await lead(i, "enterprise", i < 25)
+      for (let i = 30; i < 60; i++) await lead(i, "starter", i < 35)
+      const c = (await other.call("GET", "/v1/reports/calibration", { key: other.keys.read })).body
+      expect(c.scorecardReason).toBeNull()
+      const s = c.scorecard
+      expect(s).toMatchObject({ outcome: "sql", leads: 60, converted: 30, crossValidated: null, fields: ["fields.plan"] })
+      const points = (bin: string) => s.table.find((t: any) => t.field === "fields.plan" && t.bin === bin).points
+      expect(points("enterprise")).toBeGreaterThan(points("starter"))
+      expect(s.table.find((t: any) => t.bin === "starter").rate).toBeCloseTo(5 / 30, 9)
+      // one field, two levels: the AUC is worked out by hand — 625 wins and 250 ties of 900 pairs
+      expect(s.auc.scorecard).toBeCloseTo(750 / 900, 9)
+      // every lead has the same score under the default agreement: it cannot rank them
+      expect(s.auc.currentScore).toBe(0.5)
+      // the line that separates: enterprise is an MQL, starter is not
+      expect(s.threshold).toMatchObject({ method: "youden_j", points: Math.max(points("enterprise"), points("starter")) })
+      expect(s.threshold.youdenJ).toBeCloseTo(25 / 30 - 5 / 30, 9)
+      const nonZero = s.table.filter((t: any) => t.points !== 0)
+      expect(s.rules).toEqual(nonZero.map((t: any) => expect.objectContaining({ id: t.id, when: { "fields.plan": { eq: t.bin } }, points: t.points })))
+      expect(s.diff.removed).toEqual(["title-exec", "size-target", "industry-match"])
+      expect(s.diff.kept).toEqual(["too-small"])
+      expect(s.diff.mqlThreshold).toEqual({ before: 50, after: s.threshold.points })
+      expect(s.diff.text).toContain(`scoring.mqlThreshold: 50 → ${s.threshold.points}`)
+      expect(s.diff.yaml).toContain("fields.plan: { eq:")
+      expect(s.bands.reduce((n: number, b: any) => n + b.leads, 0)).toBe(60)
+    } finally {
+      await other.close()
+    }
+  })
+})
+
 describe("GET /v1/reports/limbo", () => {
   it("is 0 for the funnel; H5's passed first-touch deadline is overdue", async () => {
     const l = await get("/v1/reports/limbo")

@@ -1,4 +1,5 @@
 export * from "./Accounts.ts"
+export * from "./Calibrate.ts"
 export * from "./Database.ts"
 export * from "./Deliveries.ts"
 export * from "./EdgeStores.ts"

@@ -14,9 +14,10 @@
  * functions, under the active agreement.
  */
 import {
-  AttributionReportSchema, CalibrationReportSchema, LimboReportSchema, type ReportInput, ReportGroupBy, ReportQueries,
+  AttributionReportSchema, LimboReportSchema, type ReportInput, ReportGroupBy, ReportQueries,
   RejectionsReportSchema, SlaReportSchema, WaterfallReportSchema
 } from "@handoff/db"
+import { CalibrationOutcome, CalibrationWithScorecardSchema, ScorecardQueries } from "@handoff/db"
 import { AgreementStore, AttributionModel } from "@handoff/domain"
 import { Clock, Effect, ParseResult, Schema } from "effect"
 import { route } from "../http.ts"
@@ -200,17 +201,25 @@ export const reportRoutes = [
     path: "/v1/reports/calibration",
     roles: [...roles],
     tag,
-    summary: "Report conversion by score band",
+    summary: "Report conversion by score band, and calibrate a scorecard from outcomes",
     description: "The leads created in the period in bands of 10 points of their current score: how many reached MQL, SAL, " +
       "SQL, opportunity and closed-won, and the rates; where the MQL line is (the agreement's threshold) and the lowest band " +
-      "that converts to SQL at or above the healthy MQL→SQL band's low end.",
-    query: Schema.Struct(PeriodQuery),
-    response: CalibrationReportSchema,
+      "that converts to SQL at or above the healthy MQL→SQL band's low end. `scorecard`: from the period's leads with a known " +
+      "`outcome` (`sql`, default: reached SQL vs rejected, recycled or 30+ days old without; `won`: won vs lost, rejected, " +
+      "recycled or 90+ days old), an integer points table fitted to it (binned profile fields, L2 logistic regression, points " +
+      "on a points-to-double-odds scale) as fit rules in the agreement's format, the MQL threshold that best separates " +
+      "converters (Youden's J), AUC (and 5-fold cross-validated AUC from 200 outcomes), conversion by score band and the " +
+      "suggested change to the agreement; null with `scorecardReason` under 50 known outcomes or 5 of either class.",
+    query: Schema.Struct({ ...PeriodQuery, outcome: Schema.optional(CalibrationOutcome) }),
+    response: CalibrationWithScorecardSchema,
     status: 200,
     handler: ({ query }) =>
       Effect.gen(function*() {
         const input = yield* resolve(query)
-        return { body: yield* (yield* ReportQueries).calibration(input) }
+        const outcome = query.outcome ?? "sql"
+        const report = yield* (yield* ReportQueries).calibration(input)
+        const { reason, scorecard } = yield* (yield* ScorecardQueries).scorecard({ ...input, outcome })
+        return { body: { ...report, outcome, scorecard, scorecardReason: reason } }
       })
   }),
 
