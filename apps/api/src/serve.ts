@@ -12,6 +12,7 @@
  * - Graceful shutdown: stop the worker (no new batch; a running batch commits), close the
  *   server (in-flight requests finish), then dispose the runtime (pool closed, data folder unlocked).
  */
+import { writeWeeklySnapshot } from "@handoff/db"
 import { type RunningWorker, startWorker, withTick, workerConfig } from "@handoff/worker"
 import { type ServerType, serve } from "@hono/node-server"
 import { Cause, Effect, Exit, type ManagedRuntime } from "effect"
@@ -132,7 +133,7 @@ export const serveHandoff = async (options: ServeOptions): Promise<RunningHandof
 
   // Embedded mode: the worker runs in this process, on this runtime.
   const worker: RunningWorker | undefined = workerSettings !== undefined && Exit.isSuccess(workerSettings)
-    ? startWorker(runtime, withTick(workerSettings.value, options.sweepMs), { log })
+    ? startWorker(runtime, withTick(workerSettings.value, options.sweepMs), { log, weeklySnapshot: writeWeeklySnapshot })
     : undefined
 
   let stopped: Promise<void> | undefined

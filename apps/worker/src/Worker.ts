@@ -15,7 +15,7 @@
  * - `reevaluate`: premature and other recycle holds that ended (`sweepReevaluations`);
  * - `inactivity`: no sales activity for the agreement's period → nurture (`sweepInactivity`);
  * - `delivery`: outbox → signed webhooks / Slack (`deliverOnce` in ./delivery.ts);
- * - `snapshot`: the weekly report snapshot (a hook: see `WorkerOptions.weeklySnapshot`).
+ * - `snapshot`: the weekly report snapshot of the week just ended (`WorkerOptions.weeklySnapshot`).
  *
  * Graceful stop: interrupting the worker's fiber stops claiming; a batch already running is
  * uninterruptible, so it commits (or rolls back on its own failure) before the fiber ends.
@@ -126,10 +126,9 @@ export const withTick = (config: WorkerConfig, tickMs: number): WorkerConfig => 
 // ---------------------------------------------------------------------------
 
 /**
- * The weekly report snapshot. HOOK: `writeWeeklySnapshot` (packages/db, being written by
- * the reports engineer) is not in "@handoff/db" yet; until it is, callers pass it here and
- * the job runs it as a singleton (one worker at a time, under `pg_try_advisory_xact_lock`).
- * Without a hook the snapshot job does nothing.
+ * The weekly report snapshot (`writeWeeklySnapshot` from @handoff/db, which `npm run worker`
+ * and embedded `npm start` pass), run as a singleton (one worker at a time, under
+ * `pg_try_advisory_xact_lock`). Without it the snapshot job does nothing.
  */
 export type WeeklySnapshot<R> = (now: Date) => Effect.Effect<unknown, unknown, R>
 

@@ -11,7 +11,7 @@
  * Stopping: the first SIGTERM/SIGINT stops claiming, lets a running batch commit, closes
  * the pool and exits 0; a second signal (a second later or more) exits at once with 1.
  */
-import { Db, redactUrl, StoreAdmin, storeLayer, DeliveryQueriesLive } from "@handoff/db"
+import { Db, DeliveryQueriesLive, redactUrl, ReportQueriesLive, StoreAdmin, storeLayer, writeWeeklySnapshot } from "@handoff/db"
 import { HandoffLive } from "@handoff/domain"
 import { Cause, Clock, Effect, Exit, Fiber, Layer, ManagedRuntime } from "effect"
 import { jsonLogger } from "./log.ts"
@@ -34,7 +34,7 @@ if (Exit.isFailure(configExit)) {
 const config = configExit.value
 
 const layer = HandoffLive.pipe(
-  Layer.provideMerge(DeliveryQueriesLive),
+  Layer.provideMerge(Layer.merge(DeliveryQueriesLive, ReportQueriesLive)),
   Layer.provideMerge(storeLayer),
   Layer.provideMerge(Db.layer({
     url,
@@ -54,9 +54,8 @@ try {
   process.exit(1)
 }
 
-// HOOK (weekly snapshot): pass `weeklySnapshot: (now) => writeWeeklySnapshot(...)` here once
-// "@handoff/db" exports writeWeeklySnapshot; until then the snapshot job is idle.
-const fiber = runtime.runFork(runWorker(config, { log }))
+// the weekly report snapshot runs as a singleton job (one worker at a time)
+const fiber = runtime.runFork(runWorker(config, { log, weeklySnapshot: writeWeeklySnapshot }))
 log.info("worker running", { store: redactUrl(url), pid: process.pid })
 
 let stopping: Promise<void> | undefined

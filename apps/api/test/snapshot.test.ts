@@ -1,0 +1,61 @@
+/** The weekly report snapshot: the week just ended, the same figures as /v1/reports for that week, written once. */
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { readSnapshot, writeWeeklySnapshot } from "@handoff/db"
+import { startTestApi, type TestApi } from "./harness.ts"
+
+let api: TestApi
+
+/** The last Wednesday 11:00 in New York before now (EST or EDT). */
+const wednesdayOffset = (): number => {
+  const now = Date.now()
+  for (let days = 1; days <= 8; days++) {
+    const d = new Date(now - days * 86_400_000)
+    if (d.getUTCDay() !== 3) continue
+    for (const utcHour of [15, 16]) {
+      const t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), utcHour)
+      if (new Intl.DateTimeFormat("en-US", { timeZone: "America/New_York", hour: "numeric", hourCycle: "h23" }).format(t) === "11") return t - now
+    }
+  }
+  throw new Error("no Wednesday in the last week")
+}
+const nyDate = (t: number) => new Intl.DateTimeFormat("en-CA", { timeZone: "America/New_York", year: "numeric", month: "2-digit", day: "2-digit" }).format(t)
+
+beforeAll(async () => {
+  api = await startTestApi([], {}, { clockOffsetMs: wednesdayOffset() })
+  const ingest = (body: object) => api.call("POST", "/v1/leads", { key: api.keys.ingest, body })
+  const hot = await ingest({ email: "vp@snap-bigco.com", title: "VP Sales", employees: 800, industry: "software", estimatedAcv: 90000, intent: "demo_request", source: { channel: "paid_search" } })
+  await ingest({ email: "mgr@snap-mid.com", title: "Marketing Manager", employees: 120, industry: "software", country: "US", intent: "demo_request", source: { channel: "organic" } })
+  await ingest({ email: "reader@snap-corp.com", title: "Analyst", employees: 300, intent: "content_download", source: { channel: "content_syndication" } })
+  expect((await api.call("POST", `/v1/leads/${hot.body.id}/accept`, { key: api.keys.sales, body: { repId: hot.body.owner.repId } })).status).toBe(200)
+})
+afterAll(async () => {
+  await api?.close()
+})
+
+describe("the weekly snapshot", () => {
+  it("holds the week just ended (Monday to Monday, New York) with the figures /v1/reports gives for it, and is written once", async () => {
+    // the following Monday at 09:00 New York: the week with the leads has just ended
+    const monday = api.now() + 5 * 86_400_000 - 2 * 3_600_000
+    expect(new Intl.DateTimeFormat("en-US", { timeZone: "America/New_York", weekday: "long" }).format(monday)).toBe("Monday")
+    const first = await api.runtime.runPromise(writeWeeklySnapshot(new Date(monday)))
+    expect(first.written).toBe(true)
+    expect(first.weekStart).toBe(nyDate(api.now() - 2 * 86_400_000))
+    expect(await api.runtime.runPromise(writeWeeklySnapshot(new Date(monday + 3_600_000)))).toEqual({ weekStart: first.weekStart, written: false })
+
+    const snap = (await api.runtime.runPromise(readSnapshot()))!
+    expect(snap.weekStart).toBe(first.weekStart)
+    expect(snap.timezone).toBe("America/New_York")
+    expect(snap.period.to.getTime() - snap.period.from.getTime()).toBe(7 * 86_400_000)
+    expect(snap.waterfall.counts).toEqual({ inquiry: 3, mql: 2, sal: 1, sql: 0, opportunity: 0, won: 0 })
+    const q = `from=${snap.period.from.toISOString()}&to=${snap.period.to.toISOString()}`
+    const api1 = await api.call("GET", `/v1/reports/waterfall?${q}`, { key: api.keys.read })
+    expect(api1.body.counts).toEqual(snap.waterfall.counts)
+    const rejections = await api.call("GET", `/v1/reports/rejections?${q}`, { key: api.keys.read })
+    expect(rejections.body.routed).toEqual(snap.rejections.routed)
+    expect(snap.waterfallBySource.groups.map((g) => [g.key, g.counts.inquiry]).sort()).toEqual([["content_syndication", 1], ["organic", 1], ["paid_search", 1]])
+    expect(snap.trend).toHaveLength(13)
+    expect(snap.trend[12]).toMatchObject({ weekStart: first.weekStart, inquiry: 3, mql: 2 })
+    expect(snap.trend.slice(0, 12).every((w) => w.inquiry === 0)).toBe(true)
+    expect(snap.limbo).toMatchObject({ limbo: 0, invariantHolds: true })
+  })
+})
