@@ -10,6 +10,7 @@
  *   handoff agreement apply <file>                    validate, run the fixtures, make it the active version
  *   handoff agreement simulate <file> --from --to     replay the period's leads under the draft, writing nothing
  *   handoff serve                                     the service (what `npm start` runs)
+ *   handoff report snapshot [--out f.json]            store the week just ended's report snapshot (also npm run report:snapshot)
  *   handoff worker                                    the worker against DATABASE_URL (what `npm run worker` runs)
  *   handoff calibrate [--from --to --outcome sql|won]   fit a points table to the leads' outcomes: table, threshold, diff
  *   handoff calibrate --file <csv> --label <column>   ... to the leads of a CSV export instead
@@ -24,12 +25,12 @@
  */
 import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { NodeContext } from "@effect/platform-node"
-import { ApiKeyStore, type ApiKeyRecord, type ApiRole, migrations, runMigrations, SimulationQueries } from "@handoff/db"
+import { ApiKeyStore, type ApiKeyRecord, type ApiRole, migrations, runMigrations, SimulationQueries, readSnapshot, WeeklySnapshotSchema, writeWeeklySnapshot } from "@handoff/db"
 import {
   type Agreement, type AgreementInvalid, AgreementStore, parseAgreement, RepDirectory, runAgreementTests, sameAgreement, simulate, SimulationResult
 } from "@handoff/domain"
 import { Cause, Clock, Console, Data, Effect, Either, Exit, Option, Schema } from "effect"
-import { readFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import { apiRoles, createApiKey } from "./auth.ts"
 import { type ApiServices, makeRuntime } from "./runtime.ts"
 import { serveHandoff, serveOptionsFromEnv, startFailureMessage, storeOptionsFromEnv } from "./serve.ts"
@@ -359,6 +360,37 @@ const serveCommand = Command.make("serve", {
   })).pipe(Command.withDescription("Run the service: the API on http://localhost:3000 and, on the embedded store, the SLA sweep (what `npm start` runs)."))
 
 // ---------------------------------------------------------------------------
+// report
+// ---------------------------------------------------------------------------
+
+const reportSnapshot = Command.make("snapshot", {
+  out: Options.text("out").pipe(Options.optional, Options.withDescription("Also write the snapshot as JSON to this file.")),
+  at: isoDate("at").pipe(Options.optional, Options.withDescription("Take the week that ended before this instant (default now)."))
+}, ({ at, out }) =>
+  Effect.gen(function*() {
+    const result = yield* withStore(Effect.gen(function*() {
+      const written = yield* writeWeeklySnapshot(Option.getOrUndefined(at))
+      const snapshot = yield* readSnapshot(written.weekStart)
+      return { written, snapshot }
+    }))
+    const s = result.snapshot
+    if (s === undefined) return yield* fail(`No snapshot stored for the week of ${result.written.weekStart}.`)
+    yield* Console.log(`Week of ${s.weekStart} (${s.timezone}): ${result.written.written ? "stored" : "already stored"} — inquiries ${s.waterfall.counts.inquiry}, MQLs ${s.waterfall.counts.mql}, SALs ${s.waterfall.counts.sal}, SQLs ${s.waterfall.counts.sql}, opportunities ${s.waterfall.counts.opportunity}, won ${s.waterfall.counts.won}; limbo ${s.limbo.limbo}`)
+    if (Option.isSome(out)) {
+      yield* Effect.try({
+        try: () => writeFileSync(out.value, JSON.stringify(Schema.encodeSync(WeeklySnapshotSchema)(s), null, 2) + "\n"),
+        catch: (e) => new CliFailure({ message: `Cannot write ${out.value}: ${e instanceof Error ? e.message : String(e)}`, exitCode: 1 })
+      })
+      yield* Console.log(`Written to ${out.value}`)
+    }
+  })).pipe(Command.withDescription("Store the report snapshot of the week just ended (what the worker does weekly) and print its headline figures; --out writes it as JSON."))
+
+const report = Command.make("report", {}, () => Console.log("usage: handoff report snapshot [--out file.json] [--at instant]")).pipe(
+  Command.withDescription("The weekly funnel report's data."),
+  Command.withSubcommands([reportSnapshot])
+)
+
+// ---------------------------------------------------------------------------
 // worker
 // ---------------------------------------------------------------------------
 
@@ -377,7 +409,7 @@ const workerCommand = Command.make("worker", {}, () =>
 const handoff = Command.make("handoff", {}, () =>
   Console.log("Handoff — usage: handoff <migrate | keys | agreement | calibrate | serve | worker> ... (handoff --help for everything)")).pipe(
     Command.withDescription("Handoff: one signed agreement that scores, routes and times inbound leads."),
-    Command.withSubcommands([migrate, keys, agreement, calibrate, serveCommand, workerCommand])
+    Command.withSubcommands([migrate, keys, agreement, calibrate, report, serveCommand, workerCommand])
   )
 
 const version = (() => {

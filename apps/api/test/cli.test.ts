@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { AgreementStore, defaultAgreement, defaultAgreementYaml, Handoff, LeadStore } from "@handoff/domain"
 import { Effect } from "effect"
-import { rmSync, writeFileSync } from "node:fs"
+import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { handoffApp } from "../src/index.ts"
 import { silentLogger } from "../src/log.ts"
@@ -253,6 +253,23 @@ describe("handoff agreement", () => {
       return lead._tag === "Some" ? lead.value.state.stage : "missing"
     })).finally(() => after.dispose())
     expect(stages).toBe("inquiry")
+  })
+
+  it("report snapshot stores the week just ended once, prints its figures and writes it as JSON", async () => {
+    const at = new Date(Date.now() + 7 * 86_400_000).toISOString()
+    const out = join(dir, "snapshot.json")
+    const res = await runCli(["report", "snapshot", "--at", at, "--out", out], env)
+    expect(res.stderr).toBe("")
+    expect(res.code).toBe(0)
+    const m = /Week of (\d{4}-\d\d-\d\d) \(America\/New_York\): stored — inquiries (\d+), MQLs (\d+)/.exec(res.stdout)
+    expect(m).not.toBeNull()
+    expect(Number(m![2])).toBeGreaterThanOrEqual(2) // the leads the simulate test made this week
+    const json = JSON.parse(readFileSync(out, "utf8"))
+    expect(json.weekStart).toBe(m![1])
+    expect(json.waterfall.counts.inquiry).toBe(Number(m![2]))
+    expect(json.trend).toHaveLength(13)
+    const again = await runCli(["report", "snapshot", "--at", at], env)
+    expect(again.stdout).toContain(`Week of ${m![1]} (America/New_York): already stored`)
   })
 })
 
