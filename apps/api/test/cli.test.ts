@@ -288,8 +288,9 @@ describe("handoff calibrate", () => {
     return file("outcomes.csv", `${rows.join("\r\n")}\r\n`)
   }
 
-  it("--file --label prints the points table, the threshold and the diff against the active agreement", async () => {
-    const res = await runCli(["calibrate", "--file", csv(), "--label", "converted", "--drop", "lead id,Sales Notes"], env)
+  it("--file --label prints the points table, the threshold and the diff against the agreement given", async () => {
+    // diffed against the default agreement (the store's active one depends on which tests ran before)
+    const res = await runCli(["calibrate", "--file", csv(), "--label", "converted", "--drop", "lead id,Sales Notes", "--agreement", file("calibrate-base.yaml", defaultAgreementYaml)], env)
     expect(res.stderr).toBe("")
     expect(res.code).toBe(0)
     expect(res.stdout).toContain("120 lead(s), outcome column \"converted\"; left out lead id, Sales Notes")

@@ -565,7 +565,7 @@ export const adminRoutes = [
     query: Schema.Struct({
       status: Schema.optional(Schema.Literal("pending", "delivered", "dead")),
       limit: Schema.optional(QueryInt(1, 500)),
-      cursor: Schema.optional(Schema.String.pipe(Schema.pattern(/^\d{1,19}$/, { message: () => "not a cursor this API gave out" })))
+      cursor: Schema.optional(Schema.String.pipe(Schema.pattern(/^\d{1,18}$/, { message: () => "not a cursor this API gave out" })))
     }),
     response: Schema.Struct({ items: Schema.Array(DeliveryView), nextCursor: Schema.NullOr(Schema.String) }),
     status: 200,
@@ -585,12 +585,13 @@ export const adminRoutes = [
     tag: "Webhooks",
     summary: "Retry a dead-lettered delivery",
     description: "Puts a dead letter back in line with a fresh 24-hour retry window (the receiver's endpoint is fixed, say). 404 when the subscription has no such dead letter.",
-    params: Schema.Struct({ id: IdParam.fields.id, deliveryId: Schema.String.pipe(Schema.pattern(/^\d{1,19}$/, { message: () => "not a delivery id" })) }),
+    params: Schema.Struct({ id: IdParam.fields.id, deliveryId: NonEmpty(100) }),
     response: DeliveryView,
     status: 200,
     handler: ({ params }) =>
       Effect.gen(function*() {
-        const retried = yield* (yield* DeliveryQueries).retry(params.id, params.deliveryId, yield* now)
+        // delivery ids are numbers: anything else names no delivery
+        const retried = /^\d{1,18}$/.test(params.deliveryId) ? yield* (yield* DeliveryQueries).retry(params.id, params.deliveryId, yield* now) : Option.none()
         if (Option.isNone(retried)) return yield* Effect.fail(new NotFound({ message: `Subscription ${params.id} has no dead-lettered delivery ${params.deliveryId}.` }))
         return { body: retried.value }
       })
