@@ -79,7 +79,8 @@ const publicHost = (hostname: string): string =>
 
 const listen = (fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string) =>
   new Promise<{ server: ServerType; port: number }>((resolve, reject) => {
-    const server = serve({ fetch, port, hostname }, (info: AddressInfo) => {
+    // idle keep-alive sockets live 65 s (Node's 5 s races clients and load balancers that reuse them)
+    const server = serve({ fetch, port, hostname, serverOptions: { keepAliveTimeout: 65_000 } }, (info: AddressInfo) => {
       server.off("error", onError)
       resolve({ server, port: info.port })
     })
