@@ -4,7 +4,7 @@
  * opens in one process at a time, so only once the CLI has exited).
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { AgreementStore, defaultAgreement, defaultAgreementYaml, Handoff, LeadStore } from "@handoff/domain"
+import { AgreementStore, defaultAgreement, defaultAgreementYaml, Handoff } from "@handoff/domain"
 import { Effect } from "effect"
 import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
@@ -239,20 +239,10 @@ describe("handoff agreement", () => {
     expect(res.stdout).toContain("replayed on 2 lead(s)")
     expect(res.stdout).toContain("MQLs: 1 → 2 (+1: 1 gained, 0 lost")
     expect(res.stdout).toMatch(/reader@cli-sim-two\.com: mql\+tier/)
-
-    const json = await runCli(["agreement", "simulate", draft, "--from", from.toISOString(), "--to", to.toISOString(), "--json"], env)
-    expect(JSON.parse(json.stdout).mql).toMatchObject({ actual: 1, simulated: 2, gained: 1 })
+    // (the HTTP tests check that a replay writes nothing, and the JSON shape)
     const backwards = await runCli(["agreement", "simulate", draft, "--from", to.toISOString(), "--to", from.toISOString()], env)
     expect(backwards.code).toBe(2)
     expect(backwards.stderr).toContain("--to must be after --from")
-
-    const after = await makeRuntime({ dataDir })
-    const stages = await after.runPromise(Effect.gen(function*() {
-      const store = yield* LeadStore
-      const lead = yield* store.findByEmail("reader@cli-sim-two.com")
-      return lead._tag === "Some" ? lead.value.state.stage : "missing"
-    })).finally(() => after.dispose())
-    expect(stages).toBe("inquiry")
   })
 
   it("report snapshot stores the week just ended once, prints its figures and writes it as JSON", async () => {
@@ -268,8 +258,6 @@ describe("handoff agreement", () => {
     expect(json.weekStart).toBe(m![1])
     expect(json.waterfall.counts.inquiry).toBe(Number(m![2]))
     expect(json.trend).toHaveLength(13)
-    const again = await runCli(["report", "snapshot", "--at", at], env)
-    expect(again.stdout).toContain(`Week of ${m![1]} (America/New_York): already stored`)
   })
 })
 
