@@ -158,6 +158,18 @@ describe("GET /v1/reports/waterfall", () => {
     expect(Date.parse(w.period.to) - Date.parse(w.period.from)).toBe(7 * 24 * 60 * minute)
   })
 
+  it("puts pipeline sourced beside pipeline worked, and names the gap: rejected or never touched", async () => {
+    const w = await get("/v1/reports/waterfall")
+    // handed to sales this week: the 5 hot and 3 warm-plus leads; worked (accepted and touched): H1, H2, H3,
+    // which hold both opportunities (10,000 + 5,000); rejected: H4, W1, W2; never touched: H5, W3
+    expect(w.pipeline).toEqual({
+      sourced: { leads: 8, opportunities: 2, value: 15_000 },
+      worked: { leads: 3, opportunities: 2, value: 15_000 },
+      rejected: 3,
+      untouched: 2
+    })
+  })
+
   it("groupBy=source gives one waterfall per source channel", async () => {
     const w = await get("/v1/reports/waterfall?groupBy=source")
     expect(w.groupBy).toBe("source")
@@ -310,6 +322,14 @@ describe("GET /v1/reports/rejections", () => {
     expect(r.calibration).toMatchObject({ routed: 8, rejected: 3, rate: 0.375, limit: 0.2 })
     expect(r.calibration.alarm).toMatchObject({ kind: "reject_rate", value: 0.375 })
     expect(r.calibration.alarm.message).toContain("calibration session")
+  })
+
+  it("counts what went back to marketing, by reason, and none returned yet", async () => {
+    const r = await get("/v1/reports/rejections")
+    // the three rejected leads go to nurture with their rejection reason; H2's lost deal goes back as closed_lost
+    expect(r.recycling.byReason.map((x: any) => [x.reason, x.count]).sort()).toEqual([["closed_lost", 1], ["premature", 1], ["wrong_icp", 2]])
+    expect(r.recycling.recycled).toBe(4)
+    expect(r.recycling.returned).toBe(0)
   })
 })
 
@@ -495,5 +515,20 @@ describe("the SLA rules per handoff (pure)", () => {
     expect(c.bands.map((b) => [b.from, b.to, b.leads])).toEqual([[-10, 0, 1], [0, 10, 1]])
     expect(c.unscored.leads).toBe(1)
     expect(c.firstHealthyBand).toBeNull()
+  })
+})
+
+describe("after the SLA sweep", () => {
+  it("counts the reassignments by cause and the escalations of the week", async () => {
+    const before = await get("/v1/reports/sla")
+    expect(before.escalation).toEqual({ reassignments: 0, reassignmentsByCause: [], escalations: 0 })
+    // H5's first touch is past due: the sweep acts on it as the agreement says
+    const swept = await handoff((h) => h.sweepSla(100))
+    expect(swept.breaches.length).toBeGreaterThan(0)
+    const reassigned = swept.breaches.filter((b) => b.action.startsWith("reassigned")).length
+    const after = await get("/v1/reports/sla")
+    expect(after.escalation.reassignments).toBe(reassigned)
+    expect(after.escalation.escalations).toBe(swept.breaches.length - reassigned)
+    if (reassigned > 0) expect(after.escalation.reassignmentsByCause).toEqual([{ cause: "first_touch_sla_missed", count: reassigned }])
   })
 })

@@ -127,7 +127,20 @@ export const WaterfallReportSchema = Schema.Struct({
   groupBy: Schema.NullOr(ReportGroupBy),
   ...WaterfallFigures.fields,
   /** One waterfall per source / rep / tier when `groupBy` is set (key null: leads without one). */
-  groups: Schema.Array(Schema.Struct({ key: Schema.NullOr(Schema.String), ...WaterfallFigures.fields }))
+  groups: Schema.Array(Schema.Struct({ key: Schema.NullOr(Schema.String), ...WaterfallFigures.fields })),
+  /**
+   * Pipeline sourced vs worked (seed 004): what marketing handed to sales in the period and how
+   * much of it sales worked. `sourced`: leads first routed to a rep in the period, and the
+   * opportunities (count and amount) they have opened by now; `worked`: of those, the leads a
+   * rep accepted and touched, and their opportunities. The gap is lead quality (`rejected`) or
+   * follow-up (`untouched`: never touched by any owner, not rejected).
+   */
+  pipeline: Schema.Struct({
+    sourced: Schema.Struct({ leads: Schema.Number, opportunities: Schema.Number, value: Schema.Number }),
+    worked: Schema.Struct({ leads: Schema.Number, opportunities: Schema.Number, value: Schema.Number }),
+    rejected: Schema.Number,
+    untouched: Schema.Number
+  })
 }).annotations({ identifier: "WaterfallReport" })
 export type WaterfallReportData = typeof WaterfallReportSchema.Type
 
@@ -297,7 +310,15 @@ export const SlaReportSchema = Schema.Struct({
     p90FirstTouchMs: Ms,
     firstTouchCompliance: Rate,
     breaches: Schema.Number
-  }))
+  })),
+  /** What the SLA clock did about missed deadlines in the period (seed 001: reassign, then escalate). */
+  escalation: Schema.Struct({
+    /** Leads taken from one rep and given to another in the period, by cause. */
+    reassignments: Schema.Number,
+    reassignmentsByCause: Schema.Array(Schema.Struct({ cause: Schema.String, count: Schema.Number })),
+    /** Breaches sent to a manager in the period (`sla.escalated` messages). */
+    escalations: Schema.Number
+  })
 }).annotations({ identifier: "SlaReport" })
 export type SlaReportData = typeof SlaReportSchema.Type
 
@@ -405,6 +426,14 @@ export const RejectionsReportSchema = Schema.Struct({
     rate: Rate,
     limit: Schema.Number,
     alarm: Schema.NullOr(ReportAlarm)
+  }),
+  /** What sales sent back (seed 000: every lead sales does not take goes back to marketing, none is dropped). */
+  recycling: Schema.Struct({
+    /** Leads sent to nurture in the period: rejected by sales or recycled (inactivity, cadence used up, closed lost). */
+    recycled: Schema.Number,
+    byReason: Schema.Array(Schema.Struct({ reason: Schema.String, count: Schema.Number })),
+    /** Leads that became MQLs again in the period after an earlier spell in nurture or rejected. */
+    returned: Schema.Number
   })
 }).annotations({ identifier: "RejectionsReport" })
 export type RejectionsReportData = typeof RejectionsReportSchema.Type
@@ -763,6 +792,34 @@ export const makeReportQueries = Effect.gen(function*() {
       return { window, routed, rejected, rate: ratio(rejected, routed), limit: input.agreement.waterfall.alarms.rejectRate, alarm: Option.getOrNull(alarm) }
     })
 
+  const pipelineOf = (period: ReportPeriod) =>
+    q(async (db) => {
+      const { rows } = await sql<{ lead_id: string; worked: boolean; rejected: boolean; touched: boolean; opportunities: number | string; value: number | string | null }>`
+        with handed as (
+          select lead_id, min(routed_at) as first_routed_at from assignments
+           where lead_id in (select lead_id from assignments where routed_at >= ${period.from}::timestamptz and routed_at < ${period.to}::timestamptz)
+           group by lead_id
+          having min(routed_at) >= ${period.from}::timestamptz and min(routed_at) < ${period.to}::timestamptz)
+        select h.lead_id,
+               exists (select 1 from assignments a where a.lead_id = h.lead_id and a.accepted_at is not null and a.first_touch_at is not null) as worked,
+               exists (select 1 from assignments a where a.lead_id = h.lead_id and a.first_touch_at is not null) as touched,
+               exists (select 1 from lead_timeline t where t.lead_id = h.lead_id and t.cause = 'Reject' and t.at >= h.first_routed_at) as rejected,
+               (select count(*) from opportunities o where o.lead_id = h.lead_id) as opportunities,
+               (select sum(o.amount) from opportunities o where o.lead_id = h.lead_id) as value
+          from handed h`.execute(db)
+      const sum = (rs: typeof rows) => ({
+        leads: rs.length,
+        opportunities: rs.reduce((n, r) => n + Number(r.opportunities), 0),
+        value: rs.reduce((n, r) => n + Number(r.value ?? 0), 0)
+      })
+      return {
+        sourced: sum(rows),
+        worked: sum(rows.filter((r) => r.worked)),
+        rejected: rows.filter((r) => r.rejected).length,
+        untouched: rows.filter((r) => !r.touched && !r.rejected).length
+      }
+    })
+
   const waterfallReport: ReportQueries["Type"]["waterfall"] = (input) =>
     Effect.gen(function*() {
       const rows = yield* journeys(input.period, "touched")
@@ -782,13 +839,15 @@ export const makeReportQueries = Effect.gen(function*() {
         ? []
         : groupRows(all, keyOf).map(([key, js]) => ({ key, ...figuresOf(waterfall(js, input.period, policy, input.now), js.length) }))
       const figures = figuresOf(overall, all.length)
+      const pipeline = yield* pipelineOf(input.period)
       return {
         period: input.period,
         now: input.now,
         groupBy: input.groupBy ?? null,
         ...figures,
         alarms: alarm === null ? figures.alarms : [...figures.alarms, alarm],
-        groups
+        groups,
+        pipeline
       }
     })
 
@@ -921,7 +980,22 @@ export const makeReportQueries = Effect.gen(function*() {
         rejectedAt: toDate(r.rejected_at),
         endedAt: toDate(r.ended_at)
       }))
-      return { period: input.period, now: input.now, ...slaFigures(handoffs, input.now) }
+      const escalation = yield* q(async (db) => {
+        const reassigned = await sql<{ cause: string | null; count: number | string }>`
+          select reason as cause, count(*) as count from lead_timeline
+           where cause = 'Reassign' and at >= ${input.period.from}::timestamptz and at < ${input.period.to}::timestamptz
+           group by reason order by count(*) desc, reason`.execute(db)
+        const escalated = await sql<{ count: number | string }>`
+          select count(*) as count from outbox
+           where topic = 'sla.escalated' and at >= ${input.period.from}::timestamptz and at < ${input.period.to}::timestamptz`.execute(db)
+        const byCause = reassigned.rows.map((r) => ({ cause: r.cause ?? "unknown", count: Number(r.count) }))
+        return {
+          reassignments: byCause.reduce((n, r) => n + r.count, 0),
+          reassignmentsByCause: byCause,
+          escalations: Number(escalated.rows[0]?.count ?? 0)
+        }
+      })
+      return { period: input.period, now: input.now, ...slaFigures(handoffs, input.now), escalation }
     })
 
   const rejectionsReport: ReportQueries["Type"]["rejections"] = (input) =>
@@ -930,7 +1004,27 @@ export const makeReportQueries = Effect.gen(function*() {
       const routed = yield* routedRows(input.period)
       const names = yield* repNames
       const calibration = yield* calibrationAlarm(input)
-      return { period: input.period, now: input.now, ...rejectionFigures(rejections, routed, names), calibration }
+      const recycling = yield* q(async (db) => {
+        const { from, to } = input.period
+        const recycled = await sql<{ reason: string | null; count: number | string }>`
+          select reason, count(distinct lead_id) as count from lead_timeline
+           where stage = 'nurture' and from_stage <> 'nurture' and at >= ${from}::timestamptz and at < ${to}::timestamptz
+           group by reason order by count(distinct lead_id) desc, reason`.execute(db)
+        const leads = await sql<{ count: number | string }>`
+          select count(distinct lead_id) as count from lead_timeline
+           where stage = 'nurture' and from_stage <> 'nurture' and at >= ${from}::timestamptz and at < ${to}::timestamptz`.execute(db)
+        const returned = await sql<{ count: number | string }>`
+          select count(distinct t.lead_id) as count from lead_timeline t
+           where t.cause = 'MarkMql' and t.at >= ${from}::timestamptz and t.at < ${to}::timestamptz
+             and exists (select 1 from lead_timeline p
+                          where p.lead_id = t.lead_id and p.at < t.at and p.stage in ('nurture', 'rejected'))`.execute(db)
+        return {
+          recycled: Number(leads.rows[0]?.count ?? 0),
+          byReason: recycled.rows.map((r) => ({ reason: r.reason ?? "other", count: Number(r.count) })),
+          returned: Number(returned.rows[0]?.count ?? 0)
+        }
+      })
+      return { period: input.period, now: input.now, ...rejectionFigures(rejections, routed, names), calibration, recycling }
     })
 
   const calibrationReport: ReportQueries["Type"]["calibration"] = (input) =>

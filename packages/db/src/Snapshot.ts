@@ -5,8 +5,9 @@
  * start on Monday at 00:00 in the agreement calendar's time zone. Writing is idempotent: a
  * week already stored is left as it is.
  */
-import { AgreementStore, instantFromWallClock, wallClock, type Weekday } from "@handoff/domain"
-import { Clock, Effect, Schema } from "effect"
+import { AgreementStore, type AgreementVersion, agreementToYaml, encodeAgreement, instantFromWallClock, wallClock, type Weekday } from "@handoff/domain"
+import { Clock, Effect, Option, Schema } from "effect"
+import diff from "microdiff"
 import {
   AttributionReportSchema, CalibrationReportSchema, LimboReportSchema, ReportPeriod, ReportQueries, RejectionsReportSchema, SlaReportSchema,
   WaterfallReportSchema
@@ -22,6 +23,49 @@ const WeekCounts = Schema.Struct({
   opportunity: Schema.Number,
   won: Schema.Number
 })
+
+const AgreementChange = Schema.Struct({
+  /** Where in the document, as a dotted path (`scoring.mqlThreshold`, `tiers.0.sla.accept`). */
+  path: Schema.String,
+  kind: Schema.Literal("added", "removed", "changed"),
+  before: Schema.optional(Schema.Unknown),
+  after: Schema.optional(Schema.Unknown)
+})
+
+const AgreementDocumentSchema = Schema.Struct({
+  version: Schema.Number,
+  createdAt: Schema.Date,
+  createdBy: Schema.String,
+  /** The document as stored (JSON form of the YAML). */
+  document: Schema.Unknown,
+  /** The same document as YAML, for printing. */
+  yaml: Schema.String,
+  previous: Schema.NullOr(Schema.Struct({ version: Schema.Number, createdAt: Schema.Date, createdBy: Schema.String })),
+  /** Every value that differs from the previous version (empty for the first version). */
+  changes: Schema.Array(AgreementChange)
+})
+
+/** The agreement page's data: the active version, and its differences from the one before it. */
+export const agreementDocumentOf = (active: AgreementVersion, previous: AgreementVersion | undefined): typeof AgreementDocumentSchema.Type => {
+  const document = encodeAgreement(active.agreement)
+  const changes = previous === undefined
+    ? []
+    : diff(encodeAgreement(previous.agreement) as unknown as Record<string, unknown>, document as unknown as Record<string, unknown>).map((d) => ({
+      path: d.path.join("."),
+      kind: d.type === "CREATE" ? "added" as const : d.type === "REMOVE" ? "removed" as const : "changed" as const,
+      ...(d.type === "CREATE" ? {} : { before: d.oldValue }),
+      ...(d.type === "REMOVE" ? {} : { after: d.value })
+    }))
+  return {
+    version: active.version,
+    createdAt: active.createdAt,
+    createdBy: active.createdBy,
+    document,
+    yaml: agreementToYaml(active.agreement),
+    previous: previous === undefined ? null : { version: previous.version, createdAt: previous.createdAt, createdBy: previous.createdBy },
+    changes
+  }
+}
 
 /** One week's report data, as stored and as the site reads it. */
 export const WeeklySnapshotSchema = Schema.Struct({
@@ -40,7 +84,9 @@ export const WeeklySnapshotSchema = Schema.Struct({
   calibration: CalibrationReportSchema,
   limbo: LimboReportSchema,
   /** The waterfall counts of this week and the 12 before it, oldest first. */
-  trend: Schema.Array(WeekCounts)
+  trend: Schema.Array(WeekCounts),
+  /** The active agreement as signed, and what changed since the version before it. */
+  agreementDocument: AgreementDocumentSchema
 }).annotations({ identifier: "WeeklySnapshot" })
 export type WeeklySnapshot = typeof WeeklySnapshotSchema.Type
 
@@ -80,6 +126,8 @@ export const computeSnapshot = (now: Date) =>
       const w = back === 0 ? week : weekBefore(timezone, week, back)
       return Effect.map(reports.waterfall({ period: { from: w.from, to: w.to }, now, agreement }), (r) => ({ weekStart: w.weekStart, ...r.counts }))
     })
+    const store = yield* AgreementStore
+    const previous = Option.getOrUndefined(active.version > 1 ? yield* store.version(active.version - 1) : Option.none())
     const snapshot: WeeklySnapshot = {
       weekStart: week.weekStart,
       period: input.period,
@@ -94,7 +142,8 @@ export const computeSnapshot = (now: Date) =>
       attribution: yield* reports.attribution(input).pipe(Effect.orDie),
       calibration: yield* reports.calibration(input),
       limbo: yield* reports.limbo(now),
-      trend
+      trend,
+      agreementDocument: agreementDocumentOf(active, previous)
     }
     return snapshot
   })
