@@ -223,7 +223,8 @@ describe("handoff agreement", () => {
   })
 
   it("simulate replays the stored leads under a draft, prints the difference and writes nothing", async () => {
-    const from = new Date(Date.now() - 60_000)
+    // from now on: the data folder holds the earlier tests' leads, created moments before
+    const from = new Date()
     const runtime = await makeRuntime({ dataDir })
     const actor = { kind: "api_key", id: "cli-test" } as const
     await runtime.runPromise(Effect.gen(function*() {
