@@ -11,6 +11,7 @@
  *   handoff agreement simulate <file> --from --to     replay the period's leads under the draft, writing nothing
  *   handoff serve                                     the service (what `npm start` runs)
  *   handoff report snapshot [--out f.json]            store the week just ended's report snapshot (also npm run report:snapshot)
+ *   handoff report build [--snapshot f.json] [--week] [--out dir]   build the weekly funnel site (also npm run report)
  *   handoff worker                                    the worker against DATABASE_URL (what `npm run worker` runs)
  *   handoff calibrate [--from --to --outcome sql|won]   fit a points table to the leads' outcomes: table, threshold, diff
  *   handoff calibrate --file <csv> --label <column>   ... to the leads of a CSV export instead
@@ -25,7 +26,7 @@
  */
 import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { NodeContext } from "@effect/platform-node"
-import { ApiKeyStore, type ApiKeyRecord, type ApiRole, migrations, runMigrations, SimulationQueries, readSnapshot, WeeklySnapshotSchema, writeWeeklySnapshot } from "@handoff/db"
+import { ApiKeyStore, type ApiKeyRecord, type ApiRole, migrations, runMigrations, SimulationQueries, readSnapshot, type WeeklySnapshot, WeeklySnapshotSchema, writeWeeklySnapshot } from "@handoff/db"
 import {
   type Agreement, type AgreementInvalid, AgreementStore, parseAgreement, RepDirectory, runAgreementTests, sameAgreement, simulate, SimulationResult
 } from "@handoff/domain"
@@ -385,9 +386,42 @@ const reportSnapshot = Command.make("snapshot", {
     }
   })).pipe(Command.withDescription("Store the report snapshot of the week just ended (what the worker does weekly) and print its headline figures; --out writes it as JSON."))
 
-const report = Command.make("report", {}, () => Console.log("usage: handoff report snapshot [--out file.json] [--at instant]")).pipe(
-  Command.withDescription("The weekly funnel report's data."),
-  Command.withSubcommands([reportSnapshot])
+const reportBuild = Command.make("build", {
+  snapshot: Options.file("snapshot", { exists: "yes" }).pipe(Options.optional, Options.withDescription("Build from this exported snapshot (npm run report:snapshot -- --out) instead of the store's.")),
+  week: Options.text("week").pipe(Options.optional, Options.withDescription("The stored week to build (its Monday, YYYY-MM-DD); default the newest.")),
+  out: Options.directory("out").pipe(Options.optional, Options.withDescription("Where to write the site (default apps/reports/dist, what npm start serves at /reports)."))
+}, ({ out, snapshot, week }) =>
+  Effect.gen(function*() {
+    const site = yield* Effect.promise(() => import("@handoff/reports"))
+    let chosen: WeeklySnapshot
+    if (Option.isSome(snapshot)) {
+      chosen = yield* Effect.try({
+        try: () => site.decodeSnapshot(JSON.parse(readFileSync(snapshot.value, "utf8"))),
+        catch: (e) => new CliFailure({ message: `${snapshot.value} is not a report snapshot: ${e instanceof Error ? e.message : String(e)}`, exitCode: 1 })
+      })
+    } else {
+      if (Option.isSome(week) && !/^\d{4}-\d{2}-\d{2}$/.test(week.value)) return yield* fail("--week takes the Monday the week starts on, as YYYY-MM-DD.", 2)
+      const found = yield* withStore(Effect.gen(function*() {
+        const stored = yield* readSnapshot(Option.getOrUndefined(week))
+        if (stored !== undefined || Option.isSome(week)) return stored
+        // nothing stored yet: store the week just ended, as the worker would
+        yield* writeWeeklySnapshot()
+        return yield* readSnapshot()
+      }))
+      if (found === undefined) return yield* fail(`No snapshot is stored for the week of ${Option.getOrElse(week, () => "?")}.`)
+      chosen = found
+    }
+    const outDir = Option.getOrElse(out, () => site.defaultOutDir)
+    const built = yield* Effect.tryPromise({
+      try: () => site.buildSite(chosen, { outDir }),
+      catch: (e) => new CliFailure({ message: `The site did not build: ${e instanceof Error ? e.message : String(e)}`, exitCode: 1 })
+    })
+    yield* Console.log(`Built the weekly report for the week of ${built.weekStart} in ${(built.ms / 1000).toFixed(1)} s: ${built.pages.length} pages (${built.pages.join(", ")}) and ${built.csv.length} CSV downloads in ${built.outDir}`)
+  })).pipe(Command.withDescription("Build the weekly funnel site (apps/reports) from the newest stored snapshot, a given week, or an exported snapshot file."))
+
+const report = Command.make("report", {}, () => Console.log("usage: handoff report snapshot [--out file.json] [--at instant] | handoff report build [--snapshot file.json] [--week YYYY-MM-DD] [--out dir]")).pipe(
+  Command.withDescription("The weekly funnel report: its data, and the site built from it."),
+  Command.withSubcommands([reportSnapshot, reportBuild])
 )
 
 // ---------------------------------------------------------------------------

@@ -9,6 +9,9 @@
  *   (`@handoff/worker`: SLA, decay, re-evaluation and inactivity sweeps, outbox delivery)
  *   on the same runtime, every job ticking every `HANDOFF_SWEEP_MS`. With `DATABASE_URL`
  *   the API runs alone and the worker is its own process (`npm run worker`).
+ * - The weekly funnel site is served at /reports/ (read and admin keys) from `reportsDir`
+ *   (`HANDOFF_REPORTS_DIR`, default apps/reports/dist), rebuilt whenever the store holds a
+ *   newer weekly snapshot than the one it shows.
  * - Graceful shutdown: stop the worker (no new batch; a running batch commits), close the
  *   server (in-flight requests finish), then dispose the runtime (pool closed, data folder unlocked).
  */
@@ -20,6 +23,7 @@ import type { AddressInfo } from "node:net"
 import { ensureAdminKey } from "./auth.ts"
 import { handoffApp } from "./index.ts"
 import { jsonLogger, type Logger } from "./log.ts"
+import { defaultReportsDir, mountReportSite, type ReportBuilder, startReportBuilder } from "./reportSite.ts"
 import { type ApiServices, makeRuntime } from "./runtime.ts"
 
 export interface ServeOptions {
@@ -39,6 +43,12 @@ export interface ServeOptions {
   readonly logger?: Logger | undefined
   /** Where the one-time generated admin key is printed (default stdout). */
   readonly print?: ((text: string) => void) | undefined
+  /** Where the weekly funnel site is built and served from (default apps/reports/dist). */
+  readonly reportsDir?: string | undefined
+  /** How often to look for a newer weekly snapshot to build the site from (default 30 s). */
+  readonly reportsCheckMs?: number | undefined
+  /** Build the site here when a newer snapshot is stored (default true; false: serve what `npm run report` built). */
+  readonly reportsBuild?: boolean | undefined
   /** Stop on SIGTERM/SIGINT and exit the process (default true); a second signal exits at once. */
   readonly handleSignals?: boolean | undefined
 }
@@ -49,13 +59,15 @@ export interface RunningHandoff {
   readonly port: number
   readonly embedded: boolean
   readonly runtime: ManagedRuntime.ManagedRuntime<ApiServices, never>
+  /** The weekly funnel site's builder (`check()` builds now if a newer snapshot is stored). */
+  readonly reports: ReportBuilder
   /** Stop the sweep, close the server, dispose the runtime. Safe to call twice. */
   readonly stop: () => Promise<void>
 }
 
 const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s === "" ? undefined : s)
 
-/** The options `npm start` reads from the environment: DATABASE_URL, HANDOFF_DATA_DIR, PORT, HOST, HANDOFF_ADMIN_KEY, HANDOFF_SWEEP_MS, HANDOFF_RATE_LIMIT. */
+/** The options `npm start` reads from the environment: DATABASE_URL, HANDOFF_DATA_DIR, PORT, HOST, HANDOFF_ADMIN_KEY, HANDOFF_SWEEP_MS, HANDOFF_RATE_LIMIT, HANDOFF_REPORTS_DIR. */
 export const serveOptionsFromEnv = (env: NodeJS.ProcessEnv = process.env): ServeOptions => ({
   url: nonEmpty(env.DATABASE_URL),
   dataDir: nonEmpty(env.HANDOFF_DATA_DIR) ?? ".handoff/data",
@@ -63,7 +75,9 @@ export const serveOptionsFromEnv = (env: NodeJS.ProcessEnv = process.env): Serve
   hostname: nonEmpty(env.HOST) ?? "127.0.0.1",
   adminKey: nonEmpty(env.HANDOFF_ADMIN_KEY),
   sweepMs: Number(nonEmpty(env.HANDOFF_SWEEP_MS) ?? "5000"),
-  rateLimitPerSecond: nonEmpty(env.HANDOFF_RATE_LIMIT) === undefined ? undefined : Number(env.HANDOFF_RATE_LIMIT)
+  rateLimitPerSecond: nonEmpty(env.HANDOFF_RATE_LIMIT) === undefined ? undefined : Number(env.HANDOFF_RATE_LIMIT),
+  reportsDir: nonEmpty(env.HANDOFF_REPORTS_DIR) ?? defaultReportsDir,
+  reportsBuild: nonEmpty(env.HANDOFF_REPORTS_BUILD) !== "false"
 })
 
 /** The store options alone (for the CLI's commands that only open the store). */
@@ -104,6 +118,8 @@ export const serveHandoff = async (options: ServeOptions): Promise<RunningHandof
 
   let server: ServerType
   let port: number
+  const reportsDir = options.reportsDir ?? defaultReportsDir
+  let reports: ReportBuilder | undefined
   try {
     const { app } = handoffApp(runtime, {
       logger: log,
@@ -111,6 +127,7 @@ export const serveHandoff = async (options: ServeOptions): Promise<RunningHandof
         ? {}
         : { rateLimit: { perSecond: options.rateLimitPerSecond, burst: options.rateLimitPerSecond * 2 } })
     })
+    mountReportSite(app, runtime, { dir: reportsDir, building: () => reports?.building() ?? false })
     ;({ server, port } = await listen(app.fetch, options.port, options.hostname))
   } catch (e) {
     await runtime.dispose().catch(() => undefined)
@@ -130,16 +147,26 @@ export const serveHandoff = async (options: ServeOptions): Promise<RunningHandof
     throw e
   }
   const url = `http://${publicHost(options.hostname)}:${port}`
-  log.info("listening", { url, docs: `${url}/docs`, store: embedded ? `embedded PGlite (${options.dataDir})` : "postgres" })
+  log.info("listening", { url, docs: `${url}/docs`, reports: `${url}/reports/`, store: embedded ? `embedded PGlite (${options.dataDir})` : "postgres" })
 
   // Embedded mode: the worker runs in this process, on this runtime.
   const worker: RunningWorker | undefined = workerSettings !== undefined && Exit.isSuccess(workerSettings)
-    ? startWorker(runtime, withTick(workerSettings.value, options.sweepMs), { log, weeklySnapshot: writeWeeklySnapshot })
+    ? startWorker(runtime, withTick(workerSettings.value, options.sweepMs), {
+      log,
+      // a new week stored: build its site once the snapshot's transaction has committed
+      weeklySnapshot: (now) => Effect.tap(writeWeeklySnapshot(now), (r) => Effect.sync(() => r.written && void setTimeout(() => void reports?.check(), 500).unref()))
+    })
     : undefined
+  // The weekly funnel site follows the newest stored snapshot (built in a child process).
+  reports = options.reportsBuild === false
+    ? { building: () => false, check: () => Promise.resolve(), stop: () => undefined }
+    : startReportBuilder(runtime, { dir: reportsDir, intervalMs: options.reportsCheckMs ?? 30_000, log })
+  const builder = reports
 
   let stopped: Promise<void> | undefined
   const stop = () => {
     stopped ??= (async () => {
+      builder.stop()
       await worker?.stop()
       await new Promise<void>((resolve) => {
         // Idle keep-alive connections are closed at once; give busy ones a moment, then cut them.
@@ -176,7 +203,7 @@ export const serveHandoff = async (options: ServeOptions): Promise<RunningHandof
     process.on("SIGINT", onSignal)
   }
 
-  return { url, port, embedded, runtime, stop }
+  return { url, port, embedded, runtime, reports: builder, stop }
 }
 
 /** A start failure as one readable line (a locked data folder, a port in use, ...). */

@@ -84,3 +84,17 @@ export const startTestApi = async (
   }
   return { runtime, app, keys, call, now: () => Date.now() + offset, close: () => runtime.dispose() }
 }
+
+/** How far back the last Wednesday 11:00 in New York (EST or EDT) is: a clock offset that puts a test mid-week, in business hours. */
+export const lastWednesdayOffset = (): number => {
+  const now = Date.now()
+  for (let days = 1; days <= 8; days++) {
+    const d = new Date(now - days * 86_400_000)
+    if (d.getUTCDay() !== 3) continue
+    for (const utcHour of [15, 16]) {
+      const t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), utcHour)
+      if (new Intl.DateTimeFormat("en-US", { timeZone: "America/New_York", hour: "numeric", hourCycle: "h23" }).format(t) === "11") return t - now
+    }
+  }
+  throw new Error("no Wednesday in the last week")
+}

@@ -1,27 +1,14 @@
 /** The weekly report snapshot: the week just ended, the same figures as /v1/reports for that week, written once. */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { readSnapshot, writeWeeklySnapshot } from "@handoff/db"
-import { startTestApi, type TestApi } from "./harness.ts"
+import { lastWednesdayOffset, startTestApi, type TestApi } from "./harness.ts"
 
 let api: TestApi
 
-/** The last Wednesday 11:00 in New York before now (EST or EDT). */
-const wednesdayOffset = (): number => {
-  const now = Date.now()
-  for (let days = 1; days <= 8; days++) {
-    const d = new Date(now - days * 86_400_000)
-    if (d.getUTCDay() !== 3) continue
-    for (const utcHour of [15, 16]) {
-      const t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), utcHour)
-      if (new Intl.DateTimeFormat("en-US", { timeZone: "America/New_York", hour: "numeric", hourCycle: "h23" }).format(t) === "11") return t - now
-    }
-  }
-  throw new Error("no Wednesday in the last week")
-}
 const nyDate = (t: number) => new Intl.DateTimeFormat("en-CA", { timeZone: "America/New_York", year: "numeric", month: "2-digit", day: "2-digit" }).format(t)
 
 beforeAll(async () => {
-  api = await startTestApi([], {}, { clockOffsetMs: wednesdayOffset() })
+  api = await startTestApi([], {}, { clockOffsetMs: lastWednesdayOffset() })
   const ingest = (body: object) => api.call("POST", "/v1/leads", { key: api.keys.ingest, body })
   const hot = await ingest({ email: "vp@snap-bigco.com", title: "VP Sales", employees: 800, industry: "software", estimatedAcv: 90000, intent: "demo_request", source: { channel: "paid_search" } })
   await ingest({ email: "mgr@snap-mid.com", title: "Marketing Manager", employees: 120, industry: "software", country: "US", intent: "demo_request", source: { channel: "organic" } })

@@ -1,6 +1,7 @@
 /**
  * `npm start` as a newcomer runs it: a fresh machine (no DATABASE_URL, an empty data
- * folder), the service on its port, a lead in and back out, and a clean stop on SIGTERM.
+ * folder), the service on its port, a lead in and back out, the weekly report at /reports/,
+ * and a clean stop on SIGTERM.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@effect/vitest"
 import { existsSync, rmSync } from "node:fs"
@@ -46,10 +47,10 @@ const call = async (base: string, method: string, path: string, key: string, bod
 }
 
 describe("npm start", () => {
-  it("serves on embedded PGlite: a lead goes in with the admin key from HANDOFF_ADMIN_KEY and comes back out; SIGTERM stops it cleanly", async () => {
+  it("serves on embedded PGlite: a lead goes in with the admin key from HANDOFF_ADMIN_KEY and comes back out, the weekly report is at /reports/; SIGTERM stops it cleanly", async () => {
     const dataDir = join(dir, "with-key")
     const adminKey = "hk_admin_e2e-newcomer-key-0123456789abcdef"
-    const { base, started } = await npmStart({ HANDOFF_DATA_DIR: dataDir, HANDOFF_ADMIN_KEY: adminKey })
+    const { base, started } = await npmStart({ HANDOFF_DATA_DIR: dataDir, HANDOFF_ADMIN_KEY: adminKey, HANDOFF_REPORTS_DIR: join(dir, "reports") })
 
     const ready = await fetch(`${base}/readyz`).then((r) => r.json() as Promise<any>)
     expect(ready.engine).toBe("pglite")
@@ -67,6 +68,20 @@ describe("npm start", () => {
     expect(read.body).toMatchObject({ id: created.body.id, email: "vp@bigsoft.com", company: "BigSoft", tier: "hot", agreementVersion: 1 })
     expect((await call(base, "GET", `/v1/leads/${created.body.id}`, "hk_admin_wrong-key-wrong-key-wrong-key")).status).toBe(401)
 
+    // the worker stores the week just ended at its first tick, and the site is built from it
+    const deadline = Date.now() + 90_000
+    while (!started.output().includes(`"msg":"report built"`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250))
+    expect(started.output()).not.toContain("report build failed")
+    expect(started.output()).toContain(`"msg":"report built"`)
+    const asked = await fetch(`${base}/reports/`)
+    expect(asked.status).toBe(401)
+    expect(asked.headers.get("www-authenticate")).toContain("Basic")
+    const report = await fetch(`${base}/reports/`, { headers: { authorization: `Basic ${Buffer.from(`me:${adminKey}`).toString("base64")}` } })
+    expect(report.status).toBe(200)
+    const html = await report.text()
+    expect(html).toContain("<h1>Overview</h1>")
+    expect(html).toContain('href="waterfall.html"')
+
     const exit = await stop(started)
     expect(exit).toEqual({ code: 0, signal: null })
     expect(started.output()).toContain(`"msg":"stopping","signal":"SIGTERM"`)
@@ -77,7 +92,7 @@ describe("npm start", () => {
 
   it("with no HANDOFF_ADMIN_KEY, the first start prints a generated admin key once; the next start on the same folder prints none", async () => {
     const dataDir = join(dir, "generated")
-    const first = await npmStart({ HANDOFF_DATA_DIR: dataDir })
+    const first = await npmStart({ HANDOFF_DATA_DIR: dataDir, HANDOFF_REPORTS_DIR: join(dir, "reports-generated"), HANDOFF_REPORTS_BUILD: "false" })
     const keys = first.started.output().match(/hk_admin_[A-Za-z0-9_-]{20,}/g) ?? []
     expect(keys).toHaveLength(1)
     expect(first.started.output()).toContain("It is shown once")
@@ -85,7 +100,7 @@ describe("npm start", () => {
     expect((await call(first.base, "GET", "/v1/keys", admin)).status).toBe(200)
     expect(await stop(first.started)).toEqual({ code: 0, signal: null })
 
-    const second = await npmStart({ HANDOFF_DATA_DIR: dataDir })
+    const second = await npmStart({ HANDOFF_DATA_DIR: dataDir, HANDOFF_REPORTS_DIR: join(dir, "reports-generated"), HANDOFF_REPORTS_BUILD: "false" })
     expect(second.started.output()).not.toMatch(/hk_admin_/)
     expect(second.started.output()).not.toContain("It is shown once")
     // the key from the first start still works

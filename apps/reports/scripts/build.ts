@@ -8,7 +8,8 @@
  */
 import { readFile } from "node:fs/promises"
 import { parseArgs } from "node:util"
-import { buildSite, decodeSnapshot, defaultOutDir } from "../src/build.ts"
+import { buildSite, decodeSnapshot } from "../src/build.ts"
+import { defaultOutDir } from "../src/paths.ts"
 
 const { values } = parseArgs({ options: { snapshot: { type: "string" }, out: { type: "string" } } })
 if (values.snapshot === undefined) {

@@ -6,17 +6,13 @@
  */
 import { type WeeklySnapshot, WeeklySnapshotSchema } from "@handoff/db"
 import { Schema } from "effect"
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises"
+import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { fileURLToPath } from "node:url"
 import { tableCsv } from "./csv.ts"
 import { siteModel, type SiteModel, tablesOf } from "./model.ts"
+import { defaultOutDir, reportsRoot } from "./paths.ts"
 
-/** apps/reports: Astro's root. */
-export const reportsRoot = fileURLToPath(new URL("..", import.meta.url))
-/** Where `npm run report` writes the site unless told otherwise. */
-export const defaultOutDir = join(reportsRoot, "dist")
 
 export interface BuildResult {
   readonly outDir: string
@@ -54,7 +50,14 @@ export const buildSite = (snapshot: WeeklySnapshot, options: { readonly outDir?:
       const staging = `${outDir}.building-${process.pid}`
       await rm(staging, { recursive: true, force: true })
       const { build } = await import("astro")
-      await build({ root: reportsRoot, outDir: staging, logLevel: "error", vite: { logLevel: "error", cacheDir: join(work, "vite") } })
+      // parts of Astro resolve `.astro/` against the working directory, not the root it is given
+      const cwd = process.cwd()
+      process.chdir(reportsRoot)
+      try {
+        await build({ root: reportsRoot, outDir: staging, logLevel: "error", vite: { logLevel: "error", cacheDir: join(work, "vite") } })
+      } finally {
+        process.chdir(cwd)
+      }
       // Astro's content layer leaves its (empty) module maps in the output; a static site has no use for them.
       for (const f of await readdir(staging)) if (/^content-(assets|modules)\.mjs$/.test(f)) await rm(join(staging, f))
       const tables = tablesOf(model)
@@ -63,7 +66,6 @@ export const buildSite = (snapshot: WeeklySnapshot, options: { readonly outDir?:
       await writeFile(join(staging, "snapshot.json"), JSON.stringify(Schema.encodeSync(WeeklySnapshotSchema)(snapshot), null, 1))
       await rm(outDir, { recursive: true, force: true })
       await mkdir(join(outDir, ".."), { recursive: true })
-      const { rename } = await import("node:fs/promises")
       await rename(staging, outDir)
       return {
         outDir,
