@@ -22,6 +22,7 @@ import { Cause, Effect, Exit, type ManagedRuntime } from "effect"
 import type { AddressInfo } from "node:net"
 import { ensureAdminKey } from "./auth.ts"
 import { handoffApp } from "./index.ts"
+import { type DemoSeeding, type DemoSettings, demoSettingsFromEnv, startDemoSeeding } from "./demo.ts"
 import { jsonLogger, type Logger } from "./log.ts"
 import { defaultReportsDir, mountReportSite, type ReportBuilder, startReportBuilder } from "./reportSite.ts"
 import { type ApiServices, makeRuntime } from "./runtime.ts"
@@ -49,6 +50,8 @@ export interface ServeOptions {
   readonly reportsCheckMs?: number | undefined
   /** Build the site here when a newer snapshot is stored (default true; false: serve what `npm run report` built). */
   readonly reportsBuild?: boolean | undefined
+  /** Embedded mode: seed an empty store with the demo company (default on; `HANDOFF_DEMO=0` turns it off). */
+  readonly demo?: DemoSettings | undefined
   /** Stop on SIGTERM/SIGINT and exit the process (default true); a second signal exits at once. */
   readonly handleSignals?: boolean | undefined
 }
@@ -77,7 +80,8 @@ export const serveOptionsFromEnv = (env: NodeJS.ProcessEnv = process.env): Serve
   sweepMs: Number(nonEmpty(env.HANDOFF_SWEEP_MS) ?? "5000"),
   rateLimitPerSecond: nonEmpty(env.HANDOFF_RATE_LIMIT) === undefined ? undefined : Number(env.HANDOFF_RATE_LIMIT),
   reportsDir: nonEmpty(env.HANDOFF_REPORTS_DIR) ?? defaultReportsDir,
-  reportsBuild: nonEmpty(env.HANDOFF_REPORTS_BUILD) !== "false"
+  reportsBuild: nonEmpty(env.HANDOFF_REPORTS_BUILD) !== "false",
+  demo: demoSettingsFromEnv(env)
 })
 
 /** The store options alone (for the CLI's commands that only open the store). */
@@ -149,14 +153,28 @@ export const serveHandoff = async (options: ServeOptions): Promise<RunningHandof
   const url = `http://${publicHost(options.hostname)}:${port}`
   log.info("listening", { url, docs: `${url}/docs`, reports: `${url}/reports/`, store: embedded ? `embedded PGlite (${options.dataDir})` : "postgres" })
 
-  // Embedded mode: the worker runs in this process, on this runtime.
-  const worker: RunningWorker | undefined = workerSettings !== undefined && Exit.isSuccess(workerSettings)
-    ? startWorker(runtime, withTick(workerSettings.value, options.sweepMs), {
+  // Embedded mode: the worker runs in this process, on this runtime — once the demo company
+  // (an empty store's first start) is seeded, so its sweeps never race the simulation's.
+  let worker: RunningWorker | undefined
+  let stopping = false
+  const launchWorker = () => {
+    if (stopping || workerSettings === undefined || !Exit.isSuccess(workerSettings)) return
+    worker = startWorker(runtime, withTick(workerSettings.value, options.sweepMs), {
       log,
       // a new week stored: build its site once the snapshot's transaction has committed
       weeklySnapshot: (now) => Effect.tap(writeWeeklySnapshot(now), (r) => Effect.sync(() => r.written && void setTimeout(() => void reports?.check(), 500).unref()))
     })
-    : undefined
+  }
+  let seeding: DemoSeeding | undefined
+  if (embedded && options.demo !== undefined) {
+    try {
+      seeding = await startDemoSeeding(runtime, options.demo, log)
+    } catch (e) {
+      log.error("demo: could not start seeding", { error: String(e) })
+    }
+  }
+  if (seeding === undefined) launchWorker()
+  else void seeding.done.then(launchWorker)
   // The weekly funnel site follows the newest stored snapshot (built in a child process).
   reports = options.reportsBuild === false
     ? { building: () => false, check: () => Promise.resolve(), stop: () => undefined }
@@ -166,7 +184,9 @@ export const serveHandoff = async (options: ServeOptions): Promise<RunningHandof
   let stopped: Promise<void> | undefined
   const stop = () => {
     stopped ??= (async () => {
+      stopping = true
       builder.stop()
+      await seeding?.stop()
       await worker?.stop()
       await new Promise<void>((resolve) => {
         // Idle keep-alive connections are closed at once; give busy ones a moment, then cut them.

@@ -14,7 +14,7 @@ export const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), `h
 /** The environment of a machine with no DATABASE_URL (embedded store) and the given overrides. */
 export const cleanEnv = (overrides: Record<string, string | undefined>): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" }
-  for (const name of ["DATABASE_URL", "HANDOFF_DATA_DIR", "HANDOFF_ADMIN_KEY", "HANDOFF_REPORTS_DIR", "HANDOFF_REPORTS_BUILD", "PORT", "HOST"]) delete env[name]
+  for (const name of ["DATABASE_URL", "HANDOFF_DATA_DIR", "HANDOFF_ADMIN_KEY", "HANDOFF_REPORTS_DIR", "HANDOFF_REPORTS_BUILD", "HANDOFF_DEMO", "HANDOFF_DEMO_MONTHS", "PORT", "HOST"]) delete env[name]
   for (const [k, v] of Object.entries(overrides)) {
     if (v === undefined) delete env[k]
     else env[k] = v

@@ -22,9 +22,10 @@ afterAll(() => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
 })
 
+/** `npm start` with `env` (the demo company off unless asked for: these tests bring their own leads). */
 const npmStart = async (env: Record<string, string | undefined>) => {
   const port = await freePort()
-  const started = start("npm", ["start"], cleanEnv({ ...env, PORT: String(port) }))
+  const started = start("npm", ["start"], cleanEnv({ HANDOFF_DEMO: "0", ...env, PORT: String(port) }))
   running.push(started)
   const base = `http://127.0.0.1:${port}`
   await waitForReady(`${base}/readyz`, started, 60_000)
@@ -73,6 +74,7 @@ describe("npm start", () => {
     while (!started.output().includes(`"msg":"report built"`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250))
     expect(started.output()).not.toContain("report build failed")
     expect(started.output()).toContain(`"msg":"report built"`)
+    expect(started.output()).not.toContain(`"msg":"demo:`)
     const asked = await fetch(`${base}/reports/`)
     expect(asked.status).toBe(401)
     expect(asked.headers.get("www-authenticate")).toContain("Basic")
@@ -105,6 +107,36 @@ describe("npm start", () => {
     expect(second.started.output()).not.toContain("It is shown once")
     // the key from the first start still works
     expect((await call(second.base, "GET", "/v1/keys", admin)).status).toBe(200)
+    expect(await stop(second.started)).toEqual({ code: 0, signal: null })
+  })
+
+  it("on an empty store, seeds the demo company after it is ready, then starts the worker; a second start does not seed again", async () => {
+    const dataDir = join(dir, "demo")
+    const adminKey = "hk_admin_e2e-demo-key-0123456789abcdef0123"
+    // a short stretch of Company A's history keeps the test quick; the default is a quarter
+    const env = { HANDOFF_DATA_DIR: dataDir, HANDOFF_ADMIN_KEY: adminKey, HANDOFF_DEMO: undefined, HANDOFF_DEMO_MONTHS: "0.02", HANDOFF_REPORTS_DIR: join(dir, "reports-demo"), HANDOFF_REPORTS_BUILD: "false" }
+    const first = await npmStart(env)
+    const deadline = Date.now() + 120_000
+    while (!first.started.output().includes(`"msg":"demo: seeded"`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250))
+    const out = first.started.output()
+    expect(out).toContain(`"msg":"demo: seeding Company A"`)
+    expect(out).toContain(`"msg":"demo: seeded"`)
+    expect(out).not.toContain("demo: seeding failed")
+    // the worker's real-time sweeps wait for the simulation
+    while (!first.started.output().includes(`"msg":"worker started"`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    expect(first.started.output().indexOf(`"msg":"worker started"`)).toBeGreaterThan(first.started.output().indexOf(`"msg":"demo: seeded"`))
+    const seeded = JSON.parse(/\{[^\n]*"msg":"demo: seeded"[^\n]*\}/.exec(first.started.output())![0]) as { leads: number; limbo: number }
+    expect(seeded.leads).toBeGreaterThan(10)
+    expect(seeded.limbo).toBe(0)
+    const reps = await call(first.base, "GET", "/v1/reps", adminKey)
+    expect(reps.body.items.filter((r: { pods: Array<string> }) => r.pods.includes("sdr"))).toHaveLength(6)
+    const leads = await call(first.base, "GET", "/v1/leads?limit=5", adminKey)
+    expect(leads.body.items.length).toBeGreaterThan(0)
+    expect(await stop(first.started)).toEqual({ code: 0, signal: null })
+
+    const second = await npmStart(env)
+    expect(second.started.output()).not.toContain(`"msg":"demo: seeding`)
+    expect(second.started.output()).toContain(`"msg":"worker started"`)
     expect(await stop(second.started)).toEqual({ code: 0, signal: null })
   })
 })

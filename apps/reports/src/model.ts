@@ -124,7 +124,7 @@ const overview = (s: WeeklySnapshot): Page => {
   const uniqueAlarms = alarms.filter((a, i) => alarms.findIndex((b) => b.kind === a.kind && b.message === a.message) === i)
   const story = `${int(counts.inquiry)} ${counts.inquiry === 1 ? "inquiry" : "inquiries"}${changeText(counts.inquiry, last?.inquiry)}, ` +
     `${int(counts.mql)} MQLs and ${int(counts.sql)} SQLs; ` +
-    `first touch on time for ${pct(ft.compliance)} of handoffs; ` +
+    (ft.compliance === null ? "no first touch was due yet; " : `first touch on time for ${pct(ft.compliance)} of handoffs; `) +
     `${limbo === 0 ? "no lead in limbo" : `${int(limbo)} ${limbo === 1 ? "lead" : "leads"} in limbo — must be 0`}.`
   const trendRows = s.trend.map((w) => ({ weekStart: w.weekStart, ...Object.fromEntries(stages.map((st) => [st, w[st]])) }))
   const limboLeads = [

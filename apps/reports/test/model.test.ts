@@ -112,6 +112,18 @@ describe("the site model", () => {
   })
 })
 
+describe("an empty week", () => {
+  it("still reads as sentences: nothing undefined, no NaN, no empty chart", () => {
+    const empty = siteModel(snapshotOf({ sources: [], reps: [], campaigns: 0, limboLeads: 0, overdueLeads: 0, bands: 0, lastWeek: { inquiry: 0, mql: 0, sal: 0, sql: 0, opportunity: 0, won: 0 } }))
+    const text = JSON.stringify(empty.pages.map((p) => [p.story, p.sections.map((s) => [s.story, s.kpis])]))
+    expect(text).not.toMatch(/undefined|NaN|null%|Infinity/)
+    expect(empty.pages[0]!.story).toBe("0 inquiries (none last week either), 0 MQLs and 0 SQLs; no first touch was due yet; no lead in limbo.")
+    expect(empty.pages.find((p) => p.slug === "speed")!.story).toBe("No lead was handed to sales this week.")
+    expect(empty.pages.find((p) => p.slug === "attribution")!.story).toBe("No opportunity opened this week, so there is no credit to split.")
+    for (const p of empty.pages) for (const s of p.sections) for (const c of s.charts ?? []) expect(c.svg).toContain("<svg")
+  })
+})
+
 describe("how figures read", () => {
   it("percentages, points, durations and money", () => {
     expect(pct(0.4234)).toBe("42.3%")

@@ -36,7 +36,7 @@ const adminKey = "hk_admin_worker-e2e-0123456789abcdef"
 describe("npm start runs the worker in-process", () => {
   it("accept SLA of 2 s: a lead nobody accepts is on the backup pod within a few sweep intervals", async () => {
     const port = await freePort()
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", HANDOFF_DATA_DIR: join(dir, "data"), HANDOFF_ADMIN_KEY: adminKey, PORT: String(port), HANDOFF_SWEEP_MS: String(sweepMs), HANDOFF_REPORTS_DIR: join(dir, "reports"), HANDOFF_REPORTS_BUILD: "false" }
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", HANDOFF_DATA_DIR: join(dir, "data"), HANDOFF_ADMIN_KEY: adminKey, PORT: String(port), HANDOFF_SWEEP_MS: String(sweepMs), HANDOFF_REPORTS_DIR: join(dir, "reports"), HANDOFF_REPORTS_BUILD: "false", HANDOFF_DEMO: "0" }
     delete env.DATABASE_URL
     const child = spawn("npm", ["start"], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] })
     children.push(child)
