@@ -19,9 +19,11 @@ export const pct = (r: number | null | undefined): string => (r === null || r ==
 export const points = (p: number | null | undefined): string =>
   p === null || p === undefined || !Number.isFinite(p) ? "—" : `${p > 0 ? "+" : p < 0 ? "−" : ""}${Math.abs(Math.round(p * 10) / 10).toFixed(1)} pts`
 
-/** A duration as people say it: 45 s, 3 min 20 s, 2 h 5 min, 3.4 d. */
+/** A duration as people say it: 180 ms, 4.2 s, 45 s, 3 min 20 s, 2 h 5 min, 3.4 d. */
 export const duration = (ms: number | null | undefined): string => {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return "—"
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 10_000) return `${(Math.round(ms / 100) / 10).toFixed(1)} s`
   const s = Math.round(ms / 1000)
   if (s < 60) return `${s} s`
   const min = Math.floor(s / 60)

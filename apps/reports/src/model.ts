@@ -374,6 +374,7 @@ const speed = (s: WeeklySnapshot): Page => {
           title: "Wall of shame",
           columns: [col("rank", "#"), col("name", "Rep", "text"), col("handoffs", "Handoffs"), col("medianFirstTouchMs", "First touch, median", "ms"), col("p90FirstTouchMs", "p90", "ms"), col("firstTouchCompliance", "On time", "pct"), col("breaches", "Breaches")],
           rows: shame.map((r) => ({ ...r, name: r.name ?? r.repId })),
+          show: 10,
           empty: "Nobody: every SLA was met."
         }]
       },

@@ -130,6 +130,8 @@ describe("how figures read", () => {
     expect(pct(null)).toBe("—")
     expect(points(-5)).toBe("−5.0 pts")
     expect(points(2.25)).toBe("+2.3 pts")
+    expect(duration(180)).toBe("180 ms")
+    expect(duration(4_240)).toBe("4.2 s")
     expect(duration(45_000)).toBe("45 s")
     expect(duration(200_000)).toBe("3 min 20 s")
     expect(duration(3_900_000)).toBe("1 h 5 min")
