@@ -51,6 +51,9 @@ export const startDemoSeeding = async (
     seed: settings.seed,
     months: settings.months,
     fates: false,
+    // the simulation also sweeps at every accept and first-touch deadline; a periodic sweep
+    // every 30 simulated minutes (not 5) is what keeps a quarter's seeding in minutes
+    sweepEveryMinutes: 30,
     onProgress: (p) => {
       const pct = Math.floor(p.fraction * 10) * 10
       if (pct === shown) return
