@@ -85,16 +85,23 @@ export const startTestApi = async (
   return { runtime, app, keys, call, now: () => Date.now() + offset, close: () => runtime.dispose() }
 }
 
-/** How far back the last Wednesday 11:00 in New York (EST or EDT) is: a clock offset that puts a test mid-week, in business hours. */
-export const lastWednesdayOffset = (): number => {
+/**
+ * How far back the last `weekday` (0 Sunday … 6 Saturday) at `hour`:00 in New York (EST or
+ * EDT) is: a clock offset that runs a test in business hours, whatever the real time.
+ */
+export const lastWeekdayOffset = (weekday: number, hour: number): number => {
   const now = Date.now()
   for (let days = 1; days <= 8; days++) {
     const d = new Date(now - days * 86_400_000)
-    if (d.getUTCDay() !== 3) continue
-    for (const utcHour of [15, 16]) {
+    if (d.getUTCDay() !== weekday) continue
+    // New York is 5 (EST) or 4 (EDT) hours behind UTC: pick the instant that reads `hour` there
+    for (const utcHour of [hour + 4, hour + 5]) {
       const t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), utcHour)
-      if (new Intl.DateTimeFormat("en-US", { timeZone: "America/New_York", hour: "numeric", hourCycle: "h23" }).format(t) === "11") return t - now
+      if (Number(new Intl.DateTimeFormat("en-US", { timeZone: "America/New_York", hour: "numeric", hourCycle: "h23" }).format(t)) === hour) return t - now
     }
   }
-  throw new Error("no Wednesday in the last week")
+  throw new Error(`no such weekday in the last week`)
 }
+
+/** The last Wednesday 11:00 in New York: mid-week, in business hours. */
+export const lastWednesdayOffset = (): number => lastWeekdayOffset(3, 11)

@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { acceptOutcome, calibrationFigures, firstTouchOutcome, type HandoffRow, SqlRunner, StoreAdmin } from "@handoff/db"
 import { type Actor, Handoff } from "@handoff/domain"
 import { Effect } from "effect"
-import { rep, startTestApi, type TestApi } from "./harness.ts"
+import { lastWeekdayOffset, rep, startTestApi, type TestApi } from "./harness.ts"
 
 const minute = 60_000
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -63,20 +63,7 @@ const get = async (path: string, key?: string) => {
 }
 
 /** The last Tuesday 10:00 in New York before now: the funnel is built in business hours, far from the 18:00 close. */
-const tuesdayMorningOffset = (): number => {
-  const now = Date.now()
-  for (let days = 1; days <= 8; days++) {
-    const d = new Date(now - days * 86_400_000)
-    if (d.getUTCDay() !== 2) continue
-    // 10:00 in New York is 15:00 UTC (EST) or 14:00 UTC (EDT); pick the one that reads 10 there
-    for (const utcHour of [14, 15]) {
-      const t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), utcHour)
-      const hour = new Intl.DateTimeFormat("en-US", { timeZone: "America/New_York", hour: "numeric", hourCycle: "h23" }).format(t)
-      if (hour === "10") return t - now
-    }
-  }
-  throw new Error("no Tuesday in the last week")
-}
+const tuesdayMorningOffset = (): number => lastWeekdayOffset(2, 10)
 
 beforeAll(async () => {
   api = await startTestApi([], {}, { clockOffsetMs: tuesdayMorningOffset() })

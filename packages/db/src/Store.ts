@@ -19,16 +19,36 @@ import {
   cadenceCheckDueAt, reevaluationDueAt, salesTouchedAt
 } from "@handoff/domain"
 import { Context, Effect, Exit, FiberRef, Layer, Option, Schema } from "effect"
-import { type Kysely, sql, type Transaction } from "kysely"
+import { type ControlledTransaction, type Kysely, sql, type Transaction } from "kysely"
 import { randomBytes } from "node:crypto"
 import { Db } from "./Database.ts"
 import { ApiKeyStore, IdempotencyStore, LeadQueries, makeEdgeStores } from "./EdgeStores.ts"
+import { emptyWrites, isDirty, type PendingWrites, sendWrites, takeWrites, type WriteTable } from "./Writes.ts"
 import type { DB } from "./schema.ts"
 
 export type Executor = Kysely<DB> | Transaction<DB>
 
-/** The transaction of the current unit, if any. */
-const CurrentTx = FiberRef.unsafeMake<Transaction<DB> | undefined>(undefined)
+/** A pod's rotation as read from its ledger under the pod's lock, up to entry `seq`. */
+interface Rotation {
+  readonly seq: number
+  readonly summary: LedgerSummary
+}
+
+/** The current unit: its transaction, the writes it holds back, and what it read once. */
+interface Unit {
+  readonly trx: ControlledTransaction<DB>
+  /** Writes not sent yet: sent together before a read that could see them, and before the commit. */
+  readonly pending: PendingWrites
+  /** The active agreement as this unit first read it. */
+  agreement: AgreementVersion | undefined
+  /** The reps as this unit first read them. */
+  reps: ReadonlyArray<Rep> | undefined
+  /** Pods whose rotation lock this unit holds, with their rotation as read under it. */
+  readonly rotation: Map<string, Rotation | undefined>
+}
+
+/** The unit (transaction) of the current fiber, if any. */
+const CurrentTx = FiberRef.unsafeMake<Unit | undefined>(undefined)
 
 const iso = (d: Date | string | null | undefined): string | undefined =>
   d === null || d === undefined ? undefined : (d instanceof Date ? d : new Date(d)).toISOString()
@@ -166,55 +186,96 @@ export const makeStore = Effect.gen(function*() {
   /** The time zone names the database knows (read once). */
   let zones: Set<string> | undefined
 
-  const executor: Effect.Effect<Executor> = Effect.map(FiberRef.get(CurrentTx), (tx) => tx ?? kysely)
+  /**
+   * Pods' rotations as last read under their lock by a unit that committed: the next unit
+   * reads only the ledger entries after them. Sound because every ledger entry of a pod is
+   * appended while holding that pod's lock, so entries commit in `seq` order per pod.
+   */
+  const rotations = new Map<string, Rotation>()
+
+  /** Send the unit's held writes now (before a read that could see them). */
+  const send = (unit: Unit, tables?: ReadonlyArray<WriteTable>): Promise<void> =>
+    isDirty(unit.pending, tables) ? sendWrites(unit.trx, takeWrites(unit.pending)) : Promise.resolve()
+
+  /** Raw access (edge stores, tests): everything held is sent first, and what the unit read once is read again. */
+  const executor: Effect.Effect<Executor> = Effect.flatMap(FiberRef.get(CurrentTx), (unit) =>
+    unit === undefined ? Effect.succeed(kysely) : Effect.promise(async () => {
+      await send(unit)
+      unit.agreement = undefined
+      unit.reps = undefined
+      return unit.trx
+    }))
   const inTx = Effect.map(FiberRef.get(CurrentTx), (tx) => tx !== undefined)
-  /** Run a query on the unit's transaction (or the pool); a rejection is a defect. */
-  const q = <A>(f: (db: Executor, inTransaction: boolean) => Promise<A>): Effect.Effect<A> =>
-    Effect.flatMap(FiberRef.get(CurrentTx), (tx) => Effect.promise(() => f(tx ?? kysely, tx !== undefined)))
+  /**
+   * Run a query on the unit's transaction (or the pool); a rejection is a defect. The
+   * unit's held writes to `tables` are sent first (all of them when no tables are named).
+   */
+  const read = <A>(tables: ReadonlyArray<WriteTable> | undefined, f: (db: Executor, inTransaction: boolean, unit: Unit | undefined) => Promise<A>): Effect.Effect<A> =>
+    Effect.flatMap(FiberRef.get(CurrentTx), (unit) =>
+      Effect.promise(async () => {
+        if (unit === undefined) return f(kysely, false, undefined)
+        await send(unit, tables)
+        return f(unit.trx, true, unit)
+      }))
+  const q = <A>(f: (db: Executor, inTransaction: boolean) => Promise<A>): Effect.Effect<A> => read(undefined, f)
+  /** For raw SQL from outside the ports: as `q`, and what the unit read once is read again. */
+  const qRaw = <A>(f: (db: Executor, inTransaction: boolean) => Promise<A>): Effect.Effect<A> =>
+    read(undefined, (db, tx, unit) => {
+      if (unit !== undefined) {
+        unit.agreement = undefined
+        unit.reps = undefined
+      }
+      return f(db, tx)
+    })
+  /** Hold writes in the unit (sent with the next read that needs them, or at commit); outside a unit, send them now. */
+  const hold = (fill: (p: PendingWrites) => void): Effect.Effect<void> =>
+    Effect.flatMap(FiberRef.get(CurrentTx), (unit) => {
+      if (unit !== undefined) return Effect.sync(() => fill(unit.pending))
+      const p = emptyWrites()
+      fill(p)
+      return Effect.promise(() => sendWrites(kysely, p))
+    })
 
   const transaction = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.flatMap(FiberRef.get(CurrentTx), (current) =>
       current !== undefined
         ? self
         : Effect.acquireUseRelease(
-          Effect.promise(() => kysely.startTransaction().execute()),
-          (trx) => Effect.locally(self, CurrentTx, trx),
-          (trx, exit) =>
+          Effect.promise(async (): Promise<Unit> => ({
+            trx: await kysely.startTransaction().execute(),
+            pending: emptyWrites(),
+            agreement: undefined,
+            reps: undefined,
+            rotation: new Map()
+          })),
+          // the held writes go out at the end of the unit's work, so a failing write fails (and rolls back) the unit
+          (unit) => Effect.locally(Effect.tap(self, () => Effect.promise(() => send(unit))), CurrentTx, unit),
+          (unit, exit) =>
             Exit.isSuccess(exit)
-              ? Effect.promise(() => trx.commit().execute())
+              ? Effect.promise(async () => {
+                await unit.trx.commit().execute()
+                // what this unit read of the pods' rotations is now committed: the next unit starts from it
+                for (const [pod, r] of unit.rotation) {
+                  if (r !== undefined && (rotations.get(pod)?.seq ?? -1) <= r.seq) rotations.set(pod, r)
+                }
+              })
               // the original failure matters, not a rollback on a connection that is already gone
-              : Effect.promise(() => trx.rollback().execute().catch(() => undefined))
+              : Effect.promise(() => unit.trx.rollback().execute().catch(() => undefined))
         ))
 
-  /** Keep the assignments and opportunities tables in step with the lead (for reports). */
-  const project = (db: Executor, lead: LeadRecord) =>
-    Promise.all([
-      lead.assignment === undefined || lead.assignment.repId === ""
-        ? undefined
-        : db.insertInto("assignments").values(assignmentRow(lead)).onConflict((oc) =>
-          oc.columns(["lead_id", "routed_at", "rep_id"]).doUpdateSet({
-            accepted_at: lead.assignment?.acceptedAt ?? null,
-            first_touch_at: lead.assignment?.firstTouchAt ?? null
-          })
-        ).execute(),
-      lead.state.opportunity === undefined
-        ? undefined
-        : db.insertInto("opportunities").values({
-          id: lead.state.opportunity.id ?? `opp_${lead.id}`,
-          lead_id: lead.id,
-          amount: lead.state.opportunity.amount,
-          opened_at: lead.state.opportunity.openedAt,
-          closed_at: lead.state.opportunity.closedAt ?? null,
-          won: lead.state.opportunity.won ?? null
-        }).onConflict((oc) =>
-          oc.column("id").doUpdateSet({
-            amount: lead.state.opportunity!.amount,
-            // a close is recorded once (the API may have set the CRM's own close date): later writes keep it
-            closed_at: sql`coalesce(opportunities.closed_at, excluded.closed_at)`,
-            won: sql`coalesce(opportunities.won, excluded.won)`
-          })
-        ).execute()
-    ])
+  const opportunityRow = (lead: LeadRecord) => {
+    const o = lead.state.opportunity!
+    return { id: o.id ?? `opp_${lead.id}`, lead_id: lead.id, amount: o.amount, opened_at: o.openedAt, closed_at: o.closedAt ?? null, won: o.won ?? null }
+  }
+
+  /** Keep the assignments and opportunities tables in step with the lead (for reports): held with the lead's write. */
+  const project = (p: PendingWrites, lead: LeadRecord) => {
+    if (lead.assignment !== undefined && lead.assignment.repId !== "") {
+      const row = assignmentRow(lead)
+      p.assignments.set(`${row.lead_id}\u0000${row.routed_at.getTime()}\u0000${row.rep_id}`, row)
+    }
+    if (lead.state.opportunity !== undefined) p.opportunities.push(opportunityRow(lead))
+  }
 
   const selectLead = (db: Executor, lock: boolean) => {
     const base = db.selectFrom("leads").selectAll()
@@ -223,18 +284,18 @@ export const makeStore = Effect.gen(function*() {
 
   const leadStore = LeadStore.of({
     findById: (id) =>
-      q(async (db, tx) => {
+      read(["leads"], async (db, tx) => {
         const row = await selectLead(db, tx).where("id", "=", id).executeTakeFirst()
         return row === undefined ? Option.none() : Option.some(leadFromRow(row as LeadRow))
       }),
     claim: (id) =>
-      q(async (db, tx) => {
+      read(["leads"], async (db, tx) => {
         const base = db.selectFrom("leads").selectAll().where("id", "=", id)
         const row = await (tx ? base.forUpdate().skipLocked() : base).executeTakeFirst()
         return row === undefined ? Option.none() : Option.some(leadFromRow(row as LeadRow))
       }),
     findByEmail: (email) =>
-      q(async (db, tx) => {
+      read(["leads"], async (db, tx) => {
         // serialize everything about one email address: ingests, pending events
         if (tx) await sql`select pg_advisory_xact_lock(hashtextextended(${"email:" + email}, 0))`.execute(db)
         const row = await selectLead(db, tx).where("email", "=", email).executeTakeFirst()
@@ -244,42 +305,40 @@ export const makeStore = Effect.gen(function*() {
       q(async (db) => {
         const inserted = await db.insertInto("leads").values({ id: lead.id, ...leadColumns(lead) })
           .onConflict((oc) => oc.column("email").doNothing()).returning("id").executeTakeFirst()
-        if (inserted !== undefined) await project(db, lead)
         return inserted !== undefined
-      }).pipe(Effect.flatMap((ok) => ok ? Effect.void : Effect.fail(new EmailTaken({ email: lead.email, message: `A lead with email ${lead.email} already exists.` })))),
+      }).pipe(Effect.flatMap((ok) => ok ? hold((p) => project(p, lead)) : Effect.fail(new EmailTaken({ email: lead.email, message: `A lead with email ${lead.email} already exists.` })))),
     update: (lead) =>
-      q(async (db) => {
-        await db.updateTable("leads").set(leadColumns(lead)).where("id", "=", lead.id).execute()
-        await project(db, lead)
+      hold((p) => {
+        p.leads.set(lead.id, leadColumns(lead))
+        project(p, lead)
       }),
     events: (id) =>
-      q(async (db) => {
+      read(["lead_events"], async (db) => {
         const rows = await db.selectFrom("lead_events").selectAll().where("lead_id", "=", id).orderBy("occurred_at").orderBy("id").execute()
         return rows.map(eventFromRow)
       }),
     appendEvents: (id, events) =>
-      events.length === 0 ? Effect.void : q(async (db) => {
-        await db.insertInto("lead_events").values(events.map((e) => eventRow(e, id, null))).execute()
-        const latest = new Date(Math.max(...events.map((e) => e.occurredAt.getTime())))
-        await db.updateTable("leads")
-          .set({ last_event_at: sql`greatest(last_event_at, ${latest})` })
-          .where("id", "=", id).execute()
+      events.length === 0 ? Effect.void : hold((p) => {
+        for (const e of events) p.events.push(eventRow(e, id, null))
+        const latest = Math.max(...events.map((e) => e.occurredAt.getTime()))
+        const before = p.touched.get(id)
+        if (before === undefined || before.getTime() < latest) p.touched.set(id, new Date(latest))
       }),
     holdPendingEvents: (email, events) =>
-      events.length === 0 ? Effect.void : q(async (db) => {
-        await db.insertInto("lead_events").values(events.map((e) => eventRow(e, null, email))).execute()
+      events.length === 0 ? Effect.void : hold((p) => {
+        for (const e of events) p.events.push(eventRow(e, null, email))
       }),
     takePendingEvents: (email) =>
-      q(async (db) => {
+      read(["lead_events"], async (db) => {
         const rows = await db.deleteFrom("lead_events").where("lead_id", "is", null).where("email", "=", email).returningAll().execute()
         return rows.sort((a, b) => Number(a.id) - Number(b.id)).map(eventFromRow)
       }),
     appendTimeline: (id, entries) =>
-      entries.length === 0 ? Effect.void : q(async (db) => {
-        await db.insertInto("lead_timeline").values(entries.map((entry) => timelineRow(id, entry))).execute()
+      entries.length === 0 ? Effect.void : hold((p) => {
+        for (const entry of entries) p.timeline.push(timelineRow(id, entry))
       }),
     timeline: (id) =>
-      q(async (db) => {
+      read(["lead_timeline"], async (db) => {
         const rows = await db.selectFrom("lead_timeline").selectAll().where("lead_id", "=", id).orderBy("id").execute()
         return rows.map((r) => decodeTimeline({
           at: iso(r.at),
@@ -294,21 +353,21 @@ export const makeStore = Effect.gen(function*() {
         }))
       }),
     activities: (id) =>
-      q(async (db) => {
+      read(["activities"], async (db) => {
         const rows = await db.selectFrom("activities").selectAll().where("lead_id", "=", id).orderBy("occurred_at").orderBy("id").execute()
         return rows.map((r) => decodeActivity({ repId: r.rep_id, kind: r.kind, connected: r.connected, occurredAt: iso(r.occurred_at) }))
       }),
     appendActivity: (id, a) =>
-      q(async (db) => {
-        await db.insertInto("activities").values({ lead_id: id, rep_id: a.repId, kind: a.kind, connected: a.connected, occurred_at: a.occurredAt }).execute()
+      hold((p) => {
+        p.activities.push({ lead_id: id, rep_id: a.repId, kind: a.kind, connected: a.connected, occurred_at: a.occurredAt })
       }),
     dueAssignments: (now, limit) =>
-      q(async (db) => {
+      read(["leads"], async (db) => {
         const rows = await db.selectFrom("leads").selectAll().where("next_deadline_at", "<=", now).orderBy("next_deadline_at").limit(limit).execute()
         return rows.map((r) => leadFromRow(r as LeadRow))
       }),
     claimBatch: (claim, limit) =>
-      q(async (db, tx) => {
+      read(["leads"], async (db, tx) => {
         const f = claimFilter(claim)
         let base = db.selectFrom("leads").selectAll().where(f.column, f.op, f.at).orderBy(f.column).limit(limit)
         // the predicate of the partial index leads_rescore: leads marketing holds, and queued MQLs
@@ -318,7 +377,7 @@ export const makeStore = Effect.gen(function*() {
         return rows.map((r) => leadFromRow(r as LeadRow))
       }),
     activitiesOf: (ids) =>
-      ids.length === 0 ? Effect.succeed(new Map()) : q(async (db) => {
+      ids.length === 0 ? Effect.succeed(new Map()) : read(["activities"], async (db) => {
         const out = new Map<string, Array<Activity>>()
         for (const part of chunks(ids, 5000)) {
           const rows = await db.selectFrom("activities").selectAll().where("lead_id", "in", [...part]).orderBy("occurred_at").orderBy("id").execute()
@@ -331,7 +390,7 @@ export const makeStore = Effect.gen(function*() {
         return out
       }),
     eventsOf: (ids) =>
-      ids.length === 0 ? Effect.succeed(new Map()) : q(async (db) => {
+      ids.length === 0 ? Effect.succeed(new Map()) : read(["lead_events"], async (db) => {
         const out = new Map<string, Array<LeadEvent>>()
         for (const part of chunks(ids, 5000)) {
           const rows = await db.selectFrom("lead_events").selectAll().where("lead_id", "in", [...part]).orderBy("occurred_at").orderBy("id").execute()
@@ -344,71 +403,61 @@ export const makeStore = Effect.gen(function*() {
         return out
       }),
     updateMany: (leads) =>
-      leads.length === 0 ? Effect.void : q(async (db) => {
+      leads.length === 0 ? Effect.void : hold((p) => {
         // one row per lead (the last write wins), so each upsert touches a row once
-        const byId = new Map(leads.map((l) => [l.id as string, l]))
-        const all = [...byId.values()]
-        for (const part of chunks(all, 1000)) {
-          const rows = part.map((l) => ({ id: l.id, ...leadColumns(l) }))
-          await db.insertInto("leads").values(rows).onConflict((oc) =>
-            oc.column("id").doUpdateSet((eb) => {
-              const set: Record<string, unknown> = {}
-              for (const k of Object.keys(rows[0]!)) if (k !== "id") set[k] = eb.ref(`excluded.${k}` as any)
-              return set as any
-            })
-          ).execute()
+        for (const l of leads) {
+          p.leads.set(l.id, leadColumns(l))
+          project(p, l)
         }
-        const projected = all.filter((l) => l.assignment !== undefined && l.assignment.repId !== "")
-        for (const part of chunks(projected, 2000)) {
-          await db.insertInto("assignments").values(part.map(assignmentRow)).onConflict((oc) =>
-            oc.columns(["lead_id", "routed_at", "rep_id"]).doUpdateSet((eb) => ({
-              accepted_at: eb.ref("excluded.accepted_at"),
-              first_touch_at: eb.ref("excluded.first_touch_at")
-            }))
-          ).execute()
-        }
-        // opportunities change outside sweeps; keep them in step the one-by-one way
-        for (const l of all) if (l.state.opportunity !== undefined) await project(db, l)
       }),
     appendTimelines: (entries) =>
-      entries.length === 0 ? Effect.void : q(async (db) => {
-        for (const part of chunks(entries, 2000)) await db.insertInto("lead_timeline").values(part.map((x) => timelineRow(x.leadId, x.entry))).execute()
+      entries.length === 0 ? Effect.void : hold((p) => {
+        for (const x of entries) p.timeline.push(timelineRow(x.leadId, x.entry))
       })
   })
 
+  const listReps = (db: Executor, unit: Unit | undefined): Promise<ReadonlyArray<Rep>> =>
+    unit?.reps !== undefined
+      ? Promise.resolve(unit.reps)
+      : db.selectFrom("reps").select("data").orderBy("id").execute().then((rows) => {
+        const reps = rows.map((r) => decodeRep(r.data))
+        // read once per unit: routing asks for the reps and their loads, and a sweep for both again
+        if (unit !== undefined) unit.reps = reps
+        return reps
+      })
+
   const repDirectory = RepDirectory.of({
-    list: () => q(async (db) => (await db.selectFrom("reps").select("data").orderBy("id").execute()).map((r) => decodeRep(r.data))),
+    list: () => read([], (db, _tx, unit) => listReps(db, unit)),
     get: (id) =>
-      q(async (db) => {
+      read([], async (db, _tx, unit) => {
+        if (unit?.reps !== undefined) return Option.fromNullable(unit.reps.find((r) => r.id === id))
         const row = await db.selectFrom("reps").select("data").where("id", "=", id).executeTakeFirst()
         return row === undefined ? Option.none() : Option.some(decodeRep(row.data))
       }),
     loads: (now) =>
-      q(async (db) => {
-        const reps = (await db.selectFrom("reps").select("data").execute()).map((r) => decodeRep(r.data))
-        const open = await db.selectFrom("leads").select(["owner_id", sql<number>`count(*)::int`.as("n")])
-          .where("owner_id", "is not", null).where("stage", "in", openStages).groupBy("owner_id").execute()
+      read(["leads", "assignments"], async (db, _tx, unit) => {
+        const reps = await listReps(db, unit)
         const loads = new Map<string, { open: number; today: number }>()
         for (const r of reps) loads.set(r.id, { open: 0, today: 0 })
-        for (const o of open) {
-          const l = loads.get(o.owner_id!)
-          if (l !== undefined) l.open = Number(o.n)
-        }
         // "today" is the rep's own day: look two days back and count in their time zone
         const since = new Date(now.getTime() - 2 * 86_400_000)
-        // counted in the database for reps whose time zone it knows (one row per rep, not per assignment)
         zones ??= new Set((await sql<{ name: string }>`select name from pg_timezone_names`.execute(db)).rows.map((r) => r.name))
         const inDb = reps.filter((r) => zones!.has(r.timezone)).map((r) => r.id as string)
-        if (inDb.length > 0) {
-          const counted = await sql<{ rep_id: string; n: number }>`
-            select a.rep_id, count(*)::int as n from assignments a join reps r on r.id = a.rep_id
-            where a.routed_at > ${since} and a.rep_id in (${sql.join(inDb)})
-              and (a.routed_at at time zone (r.data->>'timezone'))::date = (${now}::timestamptz at time zone (r.data->>'timezone'))::date
-            group by a.rep_id`.execute(db)
-          for (const c of counted.rows) {
-            const l = loads.get(c.rep_id)
-            if (l !== undefined) l.today = Number(c.n)
-          }
+        // open leads per owner, and (for reps whose time zone the database knows) today's assignments
+        // counted in the database, one row per rep, in one statement
+        const counted = await sql<{ k: string; rep_id: string; n: number }>`
+          select 'open' as k, owner_id as rep_id, count(*)::int as n from leads
+          where owner_id is not null and stage in (${sql.join(openStages)}) group by owner_id
+          ${inDb.length === 0 ? sql`` : sql`union all
+          select 'today' as k, a.rep_id, count(*)::int as n from assignments a join reps r on r.id = a.rep_id
+          where a.routed_at > ${since} and a.rep_id in (${sql.join(inDb)})
+            and (a.routed_at at time zone (r.data->>'timezone'))::date = (${now}::timestamptz at time zone (r.data->>'timezone'))::date
+          group by a.rep_id`}`.execute(db)
+        for (const c of counted.rows) {
+          const l = loads.get(c.rep_id)
+          if (l === undefined) continue
+          if (c.k === "open") l.open = Number(c.n)
+          else l.today = Number(c.n)
         }
         const rest = reps.filter((r) => !zones!.has(r.timezone)).map((r) => r.id as string)
         if (rest.length === 0) return loads as ReadonlyMap<string, RepLoad>
@@ -430,12 +479,12 @@ export const makeStore = Effect.gen(function*() {
 
   const accountDirectory = AccountDirectory.of({
     findByDomain: (domain) =>
-      q(async (db) => {
+      read([], async (db) => {
         const row = await db.selectFrom("accounts").selectAll().where("domain", "=", domain).executeTakeFirst()
         return row === undefined ? Option.none() : Option.some(accountFromRow(row))
       }),
     findByDomains: (domains) =>
-      domains.length === 0 ? Effect.succeed(new Map()) : q(async (db) => {
+      domains.length === 0 ? Effect.succeed(new Map()) : read([], async (db) => {
         const out = new Map<string, Account>()
         for (const part of chunks(domains, 5000)) {
           const rows = await db.selectFrom("accounts").selectAll().where("domain", "in", [...part]).execute()
@@ -445,61 +494,134 @@ export const makeStore = Effect.gen(function*() {
       })
   })
 
+  /** Pods' rotations condensed in the database: last reset per pod, then turns since it and each rep's last turn. */
+  const condensedRotations = async (db: Executor, pods: ReadonlyArray<string>): Promise<Map<string, Rotation>> => {
+    const resets = await db.selectFrom("rotation_ledger").select(["pod", "seq", "members"])
+      .where("kind", "=", "reset").where("pod", "in", [...pods])
+      .distinctOn("pod").orderBy("pod").orderBy("seq", "desc")
+      .execute()
+    const turns = await db.selectFrom("rotation_ledger as l")
+      .leftJoin(
+        (eb) => eb.selectFrom("rotation_ledger").select(["pod", (x) => x.fn.max("seq").as("reset_seq")]).where("kind", "=", "reset").groupBy("pod").as("r"),
+        (join) => join.onRef("r.pod", "=", "l.pod")
+      )
+      .select([
+        "l.pod",
+        "l.rep_id",
+        sql<number>`(count(*) filter (where l.seq > coalesce(r.reset_seq, 0)))::int`.as("turns"),
+        sql<string>`max(l.seq)::text`.as("last_seq")
+      ])
+      .where("l.pod", "in", [...pods]).where("l.kind", "!=", "reset").where("l.rep_id", "is not", null)
+      .groupBy(["l.pod", "l.rep_id"])
+      .execute()
+    const out = new Map<string, Rotation>()
+    for (const pod of pods) {
+      const reset = resets.find((r) => r.pod === pod)
+      const mine = turns.filter((t) => t.pod === pod)
+      out.set(pod, {
+        // the last entry this summary counts (a later reader only needs what comes after it)
+        seq: Math.max(0, reset === undefined ? 0 : Number(reset.seq), ...mine.map((t) => Number(t.last_seq))),
+        summary: {
+          resetMembers: reset === undefined ? undefined : (reset.members as ReadonlyArray<string> | null) ?? [],
+          turns: new Map(mine.filter((t) => t.turns > 0).map((t) => [t.rep_id!, Number(t.turns)])),
+          lastTurn: new Map(mine.map((t) => [t.rep_id!, Number(t.last_seq)]))
+        }
+      })
+    }
+    return out
+  }
+
+  /**
+   * Bring known rotations up to date with the ledger entries after them (one indexed read);
+   * a pod whose known last entry is no longer in the ledger is left out (condensed afresh).
+   */
+  const advancedRotations = async (db: Executor, known: ReadonlyMap<string, Rotation>): Promise<Map<string, Rotation>> => {
+    const out = new Map<string, Rotation>()
+    if (known.size === 0) return out
+    const rows = await db.selectFrom("rotation_ledger").select(["seq", "pod", "kind", "rep_id", "members"])
+      .where((eb) => eb.or([...known].map(([pod, r]) => eb.and([eb("pod", "=", pod), eb("seq", ">=", r.seq as never)]))))
+      .orderBy("seq")
+      .execute()
+    for (const [pod, base] of known) {
+      const mine = rows.filter((r) => r.pod === pod)
+      if (base.seq > 0 && Number(mine[0]?.seq) !== base.seq) continue
+      let resetMembers = base.summary.resetMembers
+      let turns = new Map(base.summary.turns)
+      const lastTurn = new Map(base.summary.lastTurn)
+      let seq = base.seq
+      for (const r of mine) {
+        const at = Number(r.seq)
+        if (at <= base.seq) continue
+        seq = at
+        if (r.kind === "reset") {
+          turns = new Map()
+          resetMembers = (r.members as ReadonlyArray<string> | null) ?? []
+        } else if (r.rep_id !== null) {
+          turns.set(r.rep_id, (turns.get(r.rep_id) ?? 0) + 1)
+          lastTurn.set(r.rep_id, at)
+        }
+      }
+      out.set(pod, { seq, summary: { resetMembers, turns, lastTurn } })
+    }
+    return out
+  }
+
   const rotationLedger = RotationLedger.of({
     summaries: (pods) =>
-      q(async (db, tx) => {
+      read(["rotation_ledger"], async (db, _tx, unit) => {
         const out = new Map<string, LedgerSummary>()
-        if (pods.length === 0) return out
-        // hold these pods' rotation until the unit ends; always in the same order (no deadlock)
-        if (tx) for (const pod of [...new Set(pods)].sort()) await sql`select pg_advisory_xact_lock(hashtextextended(${"pod:" + pod}, 0))`.execute(db)
-        // the ledger condensed in the database: last reset per pod, then turns since it and each rep's last turn
-        const resets = await db.selectFrom("rotation_ledger").select(["pod", "seq", "members"])
-          .where("kind", "=", "reset").where("pod", "in", [...pods])
-          .distinctOn("pod").orderBy("pod").orderBy("seq", "desc")
-          .execute()
-        const turns = await db.selectFrom("rotation_ledger as l")
-          .leftJoin(
-            (eb) => eb.selectFrom("rotation_ledger").select(["pod", (x) => x.fn.max("seq").as("reset_seq")]).where("kind", "=", "reset").groupBy("pod").as("r"),
-            (join) => join.onRef("r.pod", "=", "l.pod")
-          )
-          .select([
-            "l.pod",
-            "l.rep_id",
-            sql<number>`(count(*) filter (where l.seq > coalesce(r.reset_seq, 0)))::int`.as("turns"),
-            sql<string>`max(l.seq)::text`.as("last_seq")
-          ])
-          .where("l.pod", "in", [...pods]).where("l.kind", "!=", "reset").where("l.rep_id", "is not", null)
-          .groupBy(["l.pod", "l.rep_id"])
-          .execute()
-        for (const pod of pods) {
-          const reset = resets.find((r) => r.pod === pod)
-          const mine = turns.filter((t) => t.pod === pod)
-          out.set(pod, {
-            resetMembers: reset === undefined ? undefined : (reset.members as ReadonlyArray<string> | null) ?? [],
-            turns: new Map(mine.filter((t) => t.turns > 0).map((t) => [t.rep_id!, Number(t.turns)])),
-            lastTurn: new Map(mine.map((t) => [t.rep_id!, Number(t.last_seq)]))
-          })
+        const wanted = [...new Set(pods)].sort()
+        if (wanted.length === 0) return out
+        if (unit === undefined) {
+          for (const [pod, r] of await condensedRotations(db, wanted)) out.set(pod, r.summary)
+          return out
+        }
+        // hold these pods' rotation until the unit ends: one statement, always in the same order (no
+        // deadlock); a pod this unit already holds is not asked for again
+        const toLock = wanted.filter((pod) => !unit.rotation.has(pod))
+        if (toLock.length > 0) {
+          await sql`select ${sql.join(toLock.map((pod) => sql`pg_advisory_xact_lock(hashtextextended(${"pod:" + pod}, 0))`))}`.execute(db)
+          for (const pod of toLock) unit.rotation.set(pod, undefined)
+        }
+        // under the lock: from the rotation this unit (or the last unit that committed) read, only the entries after it
+        const known = new Map<string, Rotation>()
+        for (const pod of wanted) {
+          const r = unit.rotation.get(pod) ?? rotations.get(pod)
+          if (r !== undefined) known.set(pod, r)
+        }
+        const advanced = await advancedRotations(db, known)
+        const cold = wanted.filter((pod) => !advanced.has(pod))
+        const condensed = cold.length === 0 ? new Map<string, Rotation>() : await condensedRotations(db, cold)
+        for (const pod of wanted) {
+          const r = advanced.get(pod) ?? condensed.get(pod)!
+          unit.rotation.set(pod, r)
+          out.set(pod, r.summary)
         }
         return out
       }),
     entries: (pod, { afterSeq = 0, limit }) =>
-      q(async (db) => {
+      read(["rotation_ledger"], async (db) => {
         const rows = await db.selectFrom("rotation_ledger").selectAll().where("pod", "=", pod).where(sql<boolean>`seq > ${afterSeq}`).orderBy("seq").limit(limit).execute()
         return rows.map((r) => ({ ...ledgerFromRow(r), seq: Number(r.seq) }))
       }),
     append: (entries) =>
-      entries.length === 0 ? Effect.void : q(async (db) => {
-        for (const part of chunks(entries, 5000)) {
-          await db.insertInto("rotation_ledger").values(part.map((e) => ({
-            pod: e.pod,
-            at: e.at,
-            kind: e.kind,
-            rep_id: e.repId ?? null,
-            lead_id: e.leadId ?? null,
-            reason: e.reason ?? null,
-            members: e.members === undefined ? null : json(e.members)
-          }))).execute()
-        }
+      entries.length === 0 ? Effect.void : Effect.flatMap(FiberRef.get(CurrentTx), (unit) => {
+        // entries are appended under their pod's lock (see `summaries`); should one not be, the
+        // pod's rotation is condensed afresh next time rather than trusted
+        for (const e of entries) if (unit === undefined || !unit.rotation.has(e.pod)) rotations.delete(e.pod)
+        return hold((p) => {
+          for (const e of entries) {
+            p.ledger.push({
+              pod: e.pod,
+              at: e.at,
+              kind: e.kind,
+              rep_id: e.repId ?? null,
+              lead_id: e.leadId ?? null,
+              reason: e.reason ?? null,
+              members: e.members === undefined ? null : json(e.members)
+            })
+          }
+        })
       })
   })
 
@@ -514,10 +636,26 @@ export const makeStore = Effect.gen(function*() {
   }
   const agreementStore = AgreementStore.of({
     active: () =>
-      q(async (db) => {
-        const row = await db.selectFrom("agreement_versions").selectAll().where("active", "=", true).executeTakeFirst()
+      read([], async (db, _tx, unit) => {
+        // once per unit; and the document (large) only for a version not decoded yet
+        if (unit?.agreement !== undefined) return unit.agreement
+        const known = [...decoded.keys()]
+        const row = await db.selectFrom("agreement_versions")
+          .select(["version", "created_at", "created_by", sql<unknown>`case when ${known.length === 0 ? sql`false` : sql`version in (${sql.join(known)})`} then null else document end`.as("document")])
+          .where("active", "=", true).executeTakeFirst()
         if (row === undefined) throw new Error("no active agreement: the store was not initialised (ensureAgreement)")
-        return versionFromRow(row)
+        const hit = decoded.get(row.version)
+        const v = row.document === null && hit !== undefined && hit.createdAt.getTime() === new Date(row.created_at).getTime() && hit.createdBy === row.created_by
+          ? hit
+          : row.document !== null
+          ? versionFromRow(row)
+          : await db.selectFrom("agreement_versions").selectAll().where("version", "=", row.version).executeTakeFirstOrThrow().then((full) => {
+            // a version decoded from a unit that rolled back: decode the stored one
+            decoded.delete(full.version)
+            return versionFromRow(full)
+          })
+        if (unit !== undefined) unit.agreement = v
+        return v
       }),
     version: (v) =>
       q(async (db) => {
@@ -526,7 +664,7 @@ export const makeStore = Effect.gen(function*() {
       }),
     versions: () => q(async (db) => (await db.selectFrom("agreement_versions").selectAll().orderBy("version").execute()).map(versionFromRow)),
     activate: (agreement, createdBy, at) =>
-      transaction(q(async (db) => {
+      transaction(read(undefined, async (db, _tx, unit) => {
         await sql`select pg_advisory_xact_lock(hashtextextended('agreement_versions', 0))`.execute(db)
         const max = await db.selectFrom("agreement_versions").select(sql<number>`coalesce(max(version), 0)::int`.as("v")).executeTakeFirstOrThrow()
         const version = Number(max.v) + 1
@@ -534,22 +672,21 @@ export const makeStore = Effect.gen(function*() {
         await db.insertInto("agreement_versions").values({ version, document: json(encodeAgreement(agreement)), created_at: at, created_by: createdBy, active: true }).execute()
         const v: AgreementVersion = { version, agreement, createdAt: at, createdBy }
         decoded.set(version, v)
+        if (unit !== undefined) unit.agreement = v
         return v
       }))
   })
 
   const outbox = Outbox.of({
     publish: (messages) =>
-      messages.length === 0 ? Effect.void : q(async (db) => {
-        for (const part of chunks(messages, 5000)) {
-          await db.insertInto("outbox").values(part.map((m) => ({ topic: m.topic, key: m.key, payload: json(m.payload), at: m.at }))).execute()
-        }
+      messages.length === 0 ? Effect.void : hold((p) => {
+        for (const m of messages) p.outbox.push({ topic: m.topic, key: m.key, payload: json(m.payload), at: m.at })
       })
   })
 
   const idGenerator = IdGenerator.of({ next: (prefix) => Effect.sync(() => newId(prefix)) })
 
-  return { leadStore, repDirectory, accountDirectory, rotationLedger, agreementStore, outbox, idGenerator, transactor: Transactor.of({ transaction }), executor, inTx, q }
+  return { leadStore, repDirectory, accountDirectory, rotationLedger, agreementStore, outbox, idGenerator, transactor: Transactor.of({ transaction }), executor, inTx, q: qRaw }
 })
 
 const eventRow = (e: LeadEvent, leadId: string | null, email: string | null) => {

@@ -18,7 +18,7 @@ import {
 } from "./Lifecycle.ts"
 import {
   AccountDirectory, AgreementStore, type Assignment, IdGenerator, LeadNotFound, type LeadRecord, LeadStore, Outbox,
-  type OutboxMessage, reevaluationDueAt, RepDirectory, RepNotFound, RotationLedger, type RoutingSummary, Transactor
+  type OutboxMessage, reevaluationDueAt, RepDirectory, RepNotFound, RotationLedger, type RoutingSummary, type SweepClaim, Transactor
 } from "./Ports.ts"
 import { emptyLedgerSummary, extendLedgerSummary, type LedgerEntry, type LedgerSummary, route, type RouteDecision } from "./Routing.ts"
 import { score as scoreLead, type Score } from "./Scoring.ts"
@@ -361,17 +361,20 @@ export const makeHandoff = Effect.gen(function*() {
   /**
    * Re-decide a lead after something changed (new inquiry, events, enrichment): store the
    * new score and tier; a lead marketing holds that now qualifies is marked MQL and routed.
+   * `known` is the lead's events when the caller already has them (read before its own
+   * append, plus what it appended), so they are not read back.
    */
   const decide = (
     version: AgreementVersion,
     lead: LeadRecord,
     at: Date,
     actor: Actor,
-    trigger: { readonly t0: Date; readonly intent?: string }
+    trigger: { readonly t0: Date; readonly intent?: string },
+    known?: ReadonlyArray<LeadEvent>
   ) =>
     Effect.gen(function*() {
       const agreement = version.agreement
-      const events = yield* leads.events(lead.id)
+      const events = known ?? (yield* leads.events(lead.id))
       const account = yield* accountOf(lead)
       const evaluation = evaluateLead(agreement, lead, events, account, at)
       const ctx = { at, actor, agreementVersion: version.version }
@@ -485,10 +488,13 @@ export const makeHandoff = Effect.gen(function*() {
       const ctx = { at, actor, agreementVersion: version.version }
       let lead: LeadRecord
       let created: boolean
+      /** The lead's events before this inquiry, in the store's order. */
+      let before: ReadonlyArray<LeadEvent>
       const opening: Array<TimelineEntry> = []
       if (Option.isSome(existing)) {
         created = false
         const prev = existing.value
+        before = yield* leads.events(prev.id)
         lead = {
           ...prev,
           profile: { ...prev.profile, ...definedOnly(input.profile), email: prev.profile.email, fields: { ...prev.profile.fields, ...input.profile.fields } },
@@ -514,9 +520,10 @@ export const makeHandoff = Effect.gen(function*() {
         opening.push(inquiryEntry(ctx, `New inquiry (${inquiry.type}) from ${input.profile.source?.channel ?? "an unknown channel"}.`))
         const pending = yield* leads.takePendingEvents(email)
         if (pending.length > 0) yield* leads.appendEvents(id, pending)
+        before = pending
       }
       yield* leads.appendEvents(lead.id, [inquiry])
-      const result = yield* decide(version, lead, at, actor, { t0, intent: inquiry.type })
+      const result = yield* decide(version, lead, at, actor, { t0, intent: inquiry.type }, [...before, inquiry])
       const messages = created ? [message("lead.created", result.lead, at, { email }), ...result.messages] : result.messages
       yield* persist(result.lead, [...opening, ...result.timeline], messages)
       return { lead: result.lead, decision: result.decision, created }
@@ -537,12 +544,17 @@ export const makeHandoff = Effect.gen(function*() {
           return { status: "pending", email } as const
         }
         const lead = found.value
+        if (lead.state.stage === "merged" || lead.state.stage === "won") {
+          yield* leads.appendEvents(lead.id, [item.event])
+          return { status: "attached", leadId: lead.id } as const
+        }
+        // the lead's events as they were, then this one: decided on without reading them back
+        const before = yield* leads.events(lead.id)
         yield* leads.appendEvents(lead.id, [item.event])
-        if (lead.state.stage === "merged" || lead.state.stage === "won") return { status: "attached", leadId: lead.id } as const
         const at = yield* now
         const version = yield* agreements.active()
         const t0 = item.event.occurredAt
-        const result = yield* decide(version, lead, at, actor, { t0, ...(isHandRaise(version.agreement, item.event) ? { intent: item.event.type } : {}) })
+        const result = yield* decide(version, lead, at, actor, { t0, ...(isHandRaise(version.agreement, item.event) ? { intent: item.event.type } : {}) }, [...before, item.event])
         yield* persist(result.lead, result.timeline, result.messages)
         return { status: "attached", leadId: lead.id } as const
       })))
@@ -586,10 +598,12 @@ export const makeHandoff = Effect.gen(function*() {
     build: (lead: LeadRecord, agreement: Agreement) => LeadCommand,
     after: (lead: LeadRecord, at: Date) => LeadRecord,
     topic: string | undefined,
-    extra: Record<string, unknown> = {}
+    extra: Record<string, unknown> = {},
+    prepare?: (lead: LeadRecord) => Effect.Effect<void, HandoffError>
   ) =>
     tx.transaction(Effect.gen(function*() {
       const lead = yield* loadLead(leadId)
+      if (prepare !== undefined) yield* prepare(lead)
       const at = yield* now
       const active = yield* agreements.active()
       const r = transition(active.agreement, lead.state, build(lead, active.agreement), { at, actor, agreementVersion: active.version })
@@ -641,8 +655,6 @@ export const makeHandoff = Effect.gen(function*() {
   const logActivity: HandoffService["logActivity"] = (leadId, activity, actor) =>
     tx.transaction(Effect.gen(function*() {
       yield* ensureRep(activity.repId)
-      yield* loadLead(leadId)
-      yield* leads.appendActivity(leadId as LeadId, activity)
       return yield* command(
         leadId,
         actor,
@@ -661,7 +673,10 @@ export const makeHandoff = Effect.gen(function*() {
             }
           }
         },
-        undefined
+        undefined,
+        {},
+        // the activity is kept whatever the command makes of it (the lead exists: it was just loaded)
+        (lead) => leads.appendActivity(lead.id, activity)
       )
     }))
 
@@ -709,7 +724,8 @@ export const makeHandoff = Effect.gen(function*() {
   const batchRouter = (agreement: Agreement, at: Date, pods: ReadonlyArray<string>) =>
     Effect.gen(function*() {
       const reps = yield* repsDir.list()
-      const loads = new Map<string, RepLoad>(yield* repsDir.loads(at))
+      // loads and rotation matter only to routing: a batch with no pod to route into reads neither
+      const loads = new Map<string, RepLoad>(pods.length === 0 ? [] : yield* repsDir.loads(at))
       const rotation = new Map<string, LedgerSummary>(pods.length === 0 ? [] : yield* ledger.summaries([...pods].sort()))
       let position = 1
       for (const s of rotation.values()) for (const p of s.lastTurn.values()) position = Math.max(position, p + 1)
@@ -761,8 +777,16 @@ export const makeHandoff = Effect.gen(function*() {
       if (messages.length > 0) yield* outbox.publish(messages)
     })
 
+  /**
+   * Run a sweep's unit only when it has something to claim: the store is asked first,
+   * outside a unit (nothing locked), so an idle sweep does not open a transaction. A lead
+   * that falls due in between is the next run's, as if this run had come a moment earlier.
+   */
+  const whenDue = <A>(claim: Effect.Effect<SweepClaim>, idle: A, unit: Effect.Effect<A>): Effect.Effect<A> =>
+    Effect.flatMap(claim, (c) => Effect.flatMap(leads.claimBatch(c, 1), (due) => (due.length === 0 ? Effect.succeed(idle) : unit)))
+
   const sweepSla: HandoffService["sweepSla"] = (limit) =>
-    tx.transaction(Effect.gen(function*() {
+    whenDue(Effect.map(now, (at): SweepClaim => ({ kind: "sla", now: at })), { sweep: "sla", claimed: 0, actions: [], breaches: [] }, tx.transaction(Effect.gen(function*() {
       const at = yield* now
       const claimed = yield* leads.claimBatch({ kind: "sla", now: at }, limit)
       if (claimed.length === 0) return { sweep: "sla", claimed: 0, actions: [], breaches: [] }
@@ -865,12 +889,12 @@ export const makeHandoff = Effect.gen(function*() {
       })
       yield* persistBatch(router.appended, updated, timeline, messages)
       return { sweep: "sla", claimed: claimed.length, actions, breaches }
-    }))
+    })))
 
   const handleBreaches: HandoffService["handleBreaches"] = (limit) => Effect.map(sweepSla(limit), (r) => r.breaches)
 
   const sweepDecay: HandoffService["sweepDecay"] = (limit) =>
-    tx.transaction(Effect.gen(function*() {
+    whenDue(Effect.map(now, (at): SweepClaim => ({ kind: "rescore", now: at })), { sweep: "decay", claimed: 0, actions: [] }, tx.transaction(Effect.gen(function*() {
       const at = yield* now
       const claimed = yield* leads.claimBatch({ kind: "rescore", now: at }, limit)
       if (claimed.length === 0) return { sweep: "decay", claimed: 0, actions: [] }
@@ -913,10 +937,10 @@ export const makeHandoff = Effect.gen(function*() {
       }
       yield* persistBatch([], updated, timeline, messages)
       return { sweep: "decay", claimed: claimed.length, actions }
-    }))
+    })))
 
   const sweepReevaluations: HandoffService["sweepReevaluations"] = (limit) =>
-    tx.transaction(Effect.gen(function*() {
+    whenDue(Effect.map(now, (at): SweepClaim => ({ kind: "reevaluate", now: at })), { sweep: "reevaluate", claimed: 0, actions: [] }, tx.transaction(Effect.gen(function*() {
       const at = yield* now
       const claimed = yield* leads.claimBatch({ kind: "reevaluate", now: at }, limit)
       if (claimed.length === 0) return { sweep: "reevaluate", claimed: 0, actions: [] }
@@ -973,10 +997,16 @@ export const makeHandoff = Effect.gen(function*() {
       }
       yield* persistBatch([], updated, timeline, messages)
       return { sweep: "reevaluate", claimed: claimed.length, actions }
-    }))
+    })))
+
+  const inactiveClaim = Effect.gen(function*() {
+    const at = yield* now
+    const version = yield* agreements.active()
+    return { kind: "inactive", touchedBefore: new Date(at.getTime() - durationMillis(version.agreement.recycle.inactivity.after)) } as const
+  })
 
   const sweepInactivity: HandoffService["sweepInactivity"] = (limit) =>
-    tx.transaction(Effect.gen(function*() {
+    whenDue(inactiveClaim, { sweep: "inactivity", claimed: 0, actions: [] }, tx.transaction(Effect.gen(function*() {
       const at = yield* now
       const version = yield* agreements.active()
       const agreement = version.agreement
@@ -1000,7 +1030,7 @@ export const makeHandoff = Effect.gen(function*() {
       }
       yield* persistBatch([], updated, timeline, messages)
       return { sweep: "inactivity", claimed: claimed.length, actions }
-    }))
+    })))
 
   return Handoff.of({
     ingest, recordEvents, enrich, accept, reject, logActivity, qualify, openOpportunity, closeOpportunity, recycle, handleBreaches,
