@@ -6,7 +6,7 @@
  */
 import autocannon from "autocannon"
 import { randomBytes } from "node:crypto"
-import { type Child, fmt, freshDatabase, type Row, startListening } from "./util.ts"
+import { type Child, fmt, freshDatabase, putTeam, type Row, startListening } from "./util.ts"
 
 const adminKey = `hk_admin_${randomBytes(24).toString("base64url")}`
 
@@ -31,22 +31,6 @@ const load = (url: string, opts: { rate?: number; seconds: number; connections: 
     headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
     requests: [{ method: "POST", setupRequest: (req: any) => ({ ...req, body: leadBody() }) }]
   })
-
-const team = async (url: string) => {
-  const rep = (id: string, pods: Array<string>, extra: object = {}) => ({
-    name: id.toUpperCase(), role: pods[0]!.startsWith("ae") ? "ae" : "sdr", pods, timezone: "UTC",
-    workingHours: { "mon-sun": ["00:00", "24:00"] }, capacity: { maxOpen: 1_000_000, maxPerDay: 1_000_000 }, weight: 1, active: true, ...extra
-  })
-  const reps: Record<string, object> = {
-    "ae-1": rep("ae-1", ["ae-direct"]), "ae-2": rep("ae-2", ["ae-direct"]), "ae-3": rep("ae-3", ["ae-direct"]),
-    "ae-9": rep("ae-9", ["ae-backup"]), "sdr-us": rep("sdr-us", ["sdr"], { territories: ["US", "CA"] }),
-    "sdr-de": rep("sdr-de", ["sdr"], { territories: ["DE", "AT", "CH"] }), "sdr-b": rep("sdr-b", ["sdr-backup"])
-  }
-  for (const [id, body] of Object.entries(reps)) {
-    const res = await fetch(`${url}/v1/reps/${id}`, { method: "PUT", headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" }, body: JSON.stringify(body) })
-    if (res.status >= 300) throw new Error(`PUT /v1/reps/${id}: ${res.status} ${await res.text()}`)
-  }
-}
 
 interface Figures {
   readonly p50: number
@@ -78,7 +62,7 @@ export const benchIngest = async (): Promise<ReadonlyArray<Row>> => {
     handoff = await startListening(["apps/api/src/main.ts"], {
       DATABASE_URL: handoffDb.url, PORT: "0", HANDOFF_ADMIN_KEY: adminKey, HANDOFF_RATE_LIMIT: "1000000"
     })
-    await team(handoff.url)
+    await putTeam(handoff.url, adminKey)
     const h = await measure("handoff POST /v1/leads", handoff, fixedRate)
     await handoff.stop()
     handoff = undefined

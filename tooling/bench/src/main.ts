@@ -3,18 +3,30 @@
  * default postgres://postgres@127.0.0.1:5432/test — each section makes its own database
  * beside it and drops it), printed as they are measured and as one table at the end.
  * `npm run bench -- ingest startup` runs only the named sections.
+ *
+ * Sections: ingest, startup, route (T0 → lead.routed webhook), sweep (decay + SLA breach
+ * sweep over 1,000,000 leads; `--leads N`, `--batch N`), snapshot (weekly report snapshot
+ * over 1,000,000 leads and 10,000,000 events; `--leads N`, `--events N`, `--weeks N`).
+ * Options: `--rate N` and `--seconds N` for route; `--keep` keeps each section's database
+ * (for EXPLAIN and the like) instead of dropping it.
  */
 import { cpus, totalmem } from "node:os"
 import { benchIngest } from "./ingest.ts"
+import { benchRoute } from "./route.ts"
+import { benchSnapshot } from "./snapshot.ts"
 import { benchStartup } from "./startup.ts"
-import type { Row } from "./util.ts"
+import { benchSweep } from "./sweep.ts"
+import { positional, type Row } from "./util.ts"
 
 const sections: Record<string, () => Promise<ReadonlyArray<Row>>> = {
   ingest: benchIngest,
-  startup: benchStartup
+  startup: benchStartup,
+  route: benchRoute,
+  sweep: benchSweep,
+  snapshot: benchSnapshot
 }
 
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"))
+const wanted = positional()
 const chosen = wanted.length === 0 ? Object.keys(sections) : wanted
 for (const name of chosen) if (sections[name] === undefined) throw new Error(`unknown section ${name}; known: ${Object.keys(sections).join(", ")}`)
 
