@@ -71,7 +71,12 @@ export const mountReportSite = (app: Hono, runtime: ManagedRuntime.ManagedRuntim
     if (auth === "missing") return problem(401, "Unauthorized", "The weekly report needs a read or admin API key: give it as the password (any user name), or send `Authorization: Bearer <key>`.", c.req.path, challenge)
     if (auth === "unknown") return problem(401, "Unauthorized", "This API key is not valid (unknown or revoked).", c.req.path, challenge)
     if (auth === "forbidden") return problem(403, "Forbidden", "The weekly report is for read and admin keys.", c.req.path)
-    const rest = decodeURIComponent(c.req.path.slice("/reports/".length)) || "index.html"
+    let rest: string
+    try {
+      rest = decodeURIComponent(c.req.path.slice("/reports/".length)) || "index.html"
+    } catch {
+      return problem(404, "Not found", "The report has no such file.", c.req.path)
+    }
     if (!servable.test(rest)) return problem(404, "Not found", `The report has no ${rest}.`, c.req.path)
     const file = join(dir, rest)
     let body: Buffer

@@ -112,7 +112,7 @@ describe("the weekly funnel site in the service", () => {
     const csv = await get("/reports/csv/trend.csv", auth)
     expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8")
     expect(csv.headers.get("content-disposition")).toBe('attachment; filename="trend.csv"')
-    for (const path of ["/reports/..%2F..%2Fpackage.json", "/reports/%2e%2e/site/index.html", "/reports/nope.html", "/reports/csv/..%2Findex.html", "/reports/snapshot.json.bak"]) {
+    for (const path of ["/reports/..%2F..%2Fpackage.json", "/reports/%2e%2e/site/index.html", "/reports/nope.html", "/reports/csv/..%2Findex.html", "/reports/snapshot.json.bak", "/reports/%E0%A4%A.html"]) {
       const res = await get(path, auth)
       // (a dot-dot the URL parser resolves leaves /reports/ and meets the app's own 404)
       expect(res.status, path).toBe(404)
