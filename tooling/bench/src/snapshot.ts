@@ -23,14 +23,12 @@
  * JavaScript.
  */
 import { Db, openDatabase, ReportQueries, ReportQueriesLive, computeSnapshot, StoreAdmin, storeLayer, weekJustEnded, writeWeeklySnapshot } from "@handoff/db"
-import { AgreementStore, type Rep, type RepId } from "@handoff/domain"
+import { AgreementStore, type Rep } from "@handoff/domain"
 import { Effect, Layer, ManagedRuntime } from "effect"
-import { fmt, freshDatabase, intOption, profileSql, type Row, seconds, type SqlTally, tallyMs, timed, withClient } from "./util.ts"
+import { benchRep, fmt, freshDatabase, intOption, profileSql, type Row, seconds, type SqlTally, tallyMs, timed, withClient } from "./util.ts"
 
-const rep = (id: string, pods: Array<string>): Rep => ({
-  id: id as RepId, name: `Rep ${id.toUpperCase()}`, role: id.startsWith("sdr") ? "sdr" : "ae", pods, timezone: "America/New_York",
-  workingHours: { "mon-fri": ["09:00", "18:00"] }, capacity: {}, weight: 1, active: true, outOfOffice: [], territories: [], segments: []
-})
+const rep = (id: string, pods: Array<string>): Rep =>
+  benchRep(id, pods, { name: `Rep ${id.toUpperCase()}`, role: id.startsWith("sdr") ? "sdr" : "ae", workingHours: { "mon-fri": ["09:00", "18:00"] } })
 
 /** The statement kinds of the report queries (by what they read). */
 const statementKind = (text: string): string => {

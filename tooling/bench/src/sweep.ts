@@ -36,7 +36,7 @@ import {
 } from "@handoff/domain"
 import { Clock, Duration, Effect, Layer, ManagedRuntime, Option, Schema } from "effect"
 import type pg from "pg"
-import { addTally, type CpuProfileSummary, fmt, freshDatabase, intOption, printCpuProfile, profileSql, type Row, seconds, startCpuProfile, type SqlTally, tallyMs, timed, withClient } from "./util.ts"
+import { addTally, benchRep, type CpuProfileSummary, fmt, freshDatabase, intOption, printCpuProfile, profileSql, type Row, seconds, startCpuProfile, type SqlTally, tallyMs, timed, withClient } from "./util.ts"
 
 const day = 86_400_000
 const minute = 60_000
@@ -51,22 +51,7 @@ const fixedClock = (ms: number): Clock.Clock => ({
   sleep: (d) => Effect.promise(() => new Promise<void>((r) => setTimeout(r, Duration.toMillis(d))))
 })
 
-const rep = (id: string, pods: Array<string>, extra: Partial<Rep> = {}): Rep => ({
-  id: id as RepId,
-  name: id.toUpperCase(),
-  role: id.startsWith("sdr") ? "sdr" : id.startsWith("mgr") ? "manager" : "ae",
-  pods,
-  timezone: "America/New_York",
-  workingHours: { "mon-sun": ["00:00", "24:00"] },
-  capacity: {},
-  weight: 1,
-  active: true,
-  outOfOffice: [],
-  territories: [],
-  segments: [],
-  managerId: "mgr-1" as RepId,
-  ...extra
-})
+const rep = (id: string, pods: Array<string>, extra: Partial<Rep> = {}): Rep => benchRep(id, pods, { managerId: "mgr-1" as RepId, ...extra })
 
 /** Three AEs in ae-direct, four backup AEs, SDRs for US/CA and DE/AT/CH, their manager; nobody in sdr-backup. */
 const team: ReadonlyArray<Rep> = [

@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import pg from "pg"
+import type { Rep, RepId } from "@handoff/domain"
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "../../..")
 export const tsx = join(root, "node_modules/.bin/tsx")
@@ -241,6 +242,23 @@ export const startLogged = (
 // ---------------------------------------------------------------------------
 // The team the HTTP sections route to
 // ---------------------------------------------------------------------------
+
+/** A rep for the store-level sections, on shift around the clock; `extra` overrides any field. */
+export const benchRep = (id: string, pods: Array<string>, extra: Partial<Rep> = {}): Rep => ({
+  id: id as RepId,
+  name: id.toUpperCase(),
+  role: id.startsWith("sdr") ? "sdr" : id.startsWith("mgr") ? "manager" : "ae",
+  pods,
+  timezone: "America/New_York",
+  workingHours: { "mon-sun": ["00:00", "24:00"] },
+  capacity: {},
+  weight: 1,
+  active: true,
+  outOfOffice: [],
+  territories: [],
+  segments: [],
+  ...extra
+})
 
 /** Three AEs in ae-direct, one backup AE, SDRs by territory (US/CA, DE/AT/CH) and a backup SDR, on shift around the clock. */
 export const putTeam = async (url: string, adminKey: string): Promise<void> => {
