@@ -6,7 +6,7 @@
  * than the one it shows (the worker writes one each Monday). Builds run in a child process
  * so the API and the SLA clock never wait on Astro.
  */
-import { ApiKeyStore, readSnapshot, WeeklySnapshotSchema } from "@handoff/db"
+import { ApiKeyStore, newestSnapshotStamp, readSnapshot, WeeklySnapshotSchema } from "@handoff/db"
 import { defaultOutDir, reportsRoot } from "@handoff/reports/paths"
 import { Effect, type ManagedRuntime, Option, Schema } from "effect"
 import type { Hono } from "hono"
@@ -152,19 +152,23 @@ export const startReportBuilder = (runtime: ManagedRuntime.ManagedRuntime<ApiSer
   let failedFor: string | undefined
   let stopped = false
   let child: ChildProcess | undefined
+  /** What the site in `dir` shows (read from its snapshot.json once, then kept as it is built). */
+  let shownId: string | undefined
   const check = (): Promise<void> => {
     if (stopped) return Promise.resolve()
     running ??= (async () => {
       try {
-        const newest = await runtime.runPromise(readSnapshot())
+        // a look at the newest row's week and time; the snapshot itself is read only to build
+        const stamp = await runtime.runPromise(newestSnapshotStamp)
+        if (stamp === undefined) return
+        const id = `${stamp.weekStart}@${stamp.generatedAt}`
+        shownId ??= ((w) => (w === undefined ? "" : `${w.weekStart}@${w.generatedAt}`))(builtWeek(options.dir))
+        if (shownId === id || failedFor === id) return
+        const newest = await runtime.runPromise(readSnapshot(stamp.weekStart))
         if (newest === undefined) return
-        const encoded = Schema.encodeSync(WeeklySnapshotSchema)(newest)
-        const id = `${encoded.weekStart}@${encoded.generatedAt}`
-        const shown = builtWeek(options.dir)
-        if (shown !== undefined && `${shown.weekStart}@${shown.generatedAt}` === id) return
-        if (failedFor === id) return
-        const ok = await buildInChild(encoded, options.dir, options.log, (c) => (child = c))
+        const ok = await buildInChild(Schema.encodeSync(WeeklySnapshotSchema)(newest), options.dir, options.log, (c) => (child = c))
         if (stopped) return
+        if (ok) shownId = id
         failedFor = ok ? undefined : id
       } catch (e) {
         if (!stopped) options.log.error("report check failed", { error: String(e) })

@@ -169,6 +169,13 @@ export const writeWeeklySnapshot = (now?: Date) =>
     return { weekStart: week.weekStart, written: inserted > 0 }
   })
 
+/** Which week the newest stored snapshot is of, and when it was made (undefined: none stored) — without reading it. */
+export const newestSnapshotStamp = Effect.gen(function*() {
+  const { q } = yield* SqlRunner
+  const row = yield* q((db) => db.selectFrom("report_snapshots").select(["week_start", "generated_at"]).orderBy("week_start", "desc").limit(1).executeTakeFirst())
+  return row === undefined ? undefined : { weekStart: row.week_start, generatedAt: new Date(row.generated_at as Date | string).toISOString() }
+})
+
 /** The stored snapshot of a week (default: the newest), decoded. */
 export const readSnapshot = (weekStart?: string) =>
   Effect.gen(function*() {
