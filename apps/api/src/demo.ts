@@ -6,7 +6,7 @@
  * it off. Seeding runs after the service is ready; the worker starts once it is done (its
  * real-time sweeps must not race the simulation's own), and a stop interrupts it.
  */
-import { RepDirectory } from "@handoff/domain"
+import { storeIsEmpty } from "@handoff/demo/Empty"
 import { Effect, Exit, Fiber, type ManagedRuntime } from "effect"
 import type { Logger } from "./log.ts"
 import type { ApiServices } from "./runtime.ts"
@@ -42,8 +42,7 @@ export const startDemoSeeding = async (
   log: Logger
 ): Promise<DemoSeeding | undefined> => {
   if (!settings.enabled) return undefined
-  // empty: no rep yet (the demo's own test, `storeIsEmpty`, without loading the simulator at every start)
-  if ((await runtime.runPromise(Effect.flatMap(RepDirectory, (d) => d.list()))).length > 0) return undefined
+  if (!(await runtime.runPromise(storeIsEmpty))) return undefined
   const { seedDemo } = await import("@handoff/demo/Simulator")
   log.info("demo: seeding Company A", { months: settings.months, seed: settings.seed, note: "an empty store gets the demo company; HANDOFF_DEMO=0 turns it off" })
   let shown = -1

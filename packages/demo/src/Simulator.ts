@@ -18,7 +18,7 @@
  */
 import {
   type Actor, addBusinessTime, compileCalendar, type CompiledCalendar, Handoff, isInLimbo, type LeadRecord, LeadStore,
-  nextOpening, nextSlaDeadline, type RejectionReason, type Rep, RepDirectory, type Stage
+  nextOpening, nextSlaDeadline, type RejectionReason, type Rep, type Stage
 } from "@handoff/domain"
 import type { LeadId } from "@handoff/domain"
 import { StoreAdmin } from "@handoff/db/Store"
@@ -702,5 +702,4 @@ const rejectionNotes: Readonly<Record<RejectionReason, string>> = {
   other: "Existing customer's colleague; passed to account management."
 }
 
-/** True when the store has no reps yet: an empty database the demo may seed. */
-export const storeIsEmpty = Effect.map(Effect.flatMap(RepDirectory, (d) => d.list()), (reps) => reps.length === 0)
+export { storeIsEmpty } from "./Empty.ts"
