@@ -11,9 +11,10 @@ import { PGlite } from "@electric-sql/pglite"
 import { Context, Data, Effect, Layer } from "effect"
 import { Kysely, PostgresDialect, sql } from "kysely"
 import { mkdirSync } from "node:fs"
+import { hostname } from "node:os"
 import { resolve } from "node:path"
 import pg from "pg"
-import lockfile from "proper-lockfile"
+import { FolderHeld, lockDataFolder } from "./DataFolderLock.ts"
 import { migrateToLatest } from "./migrations.ts"
 import { PgliteDialect } from "./PgliteDialect.ts"
 import type { DB } from "./schema.ts"
@@ -108,17 +109,18 @@ export const openDatabase = async (options: DatabaseOptions = {}): Promise<Datab
 
   const dataDir = options.dataDir ?? ".handoff/data"
   const inMemory = dataDir.startsWith("memory://")
-  let unlock: (() => Promise<void>) | undefined
+  let unlock: (() => void) | undefined
   if (!inMemory) {
     const dir = resolve(dataDir)
     mkdirSync(dir, { recursive: true })
     try {
-      unlock = await lockfile.lock(dir, { lockfilePath: `${dir}.lock`, stale: 15_000, update: 5_000, retries: 0, realpath: false })
+      unlock = lockDataFolder(dir)
     } catch (e) {
-      if ((e as { code?: string }).code === "ELOCKED") {
+      if (e instanceof FolderHeld) {
         throw new DataFolderLocked({
           dataDir: dir,
-          message: `The embedded database at ${dir} is already open in another Handoff process. ` +
+          message: `The embedded database at ${dir} is already open in another Handoff process` +
+            `${e.holder === undefined ? "" : ` (pid ${e.holder.pid}${e.holder.host === hostname() ? "" : ` on ${e.holder.host}`})`}. ` +
             `Stop that process, or point this one at another folder (HANDOFF_DATA_DIR) or at PostgreSQL (DATABASE_URL).`
         })
       }
@@ -133,7 +135,7 @@ export const openDatabase = async (options: DatabaseOptions = {}): Promise<Datab
     location: inMemory ? "memory://" : resolve(dataDir),
     close: async () => {
       await kysely.destroy()
-      await unlock?.()
+      unlock?.()
     }
   }
   try {
