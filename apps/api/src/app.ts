@@ -6,30 +6,62 @@
  */
 import { ApiKeyStore, IdempotencyStore } from "@handoff/db"
 import { Transactor } from "@handoff/domain"
-import { Clock, Effect, Exit, type ManagedRuntime, Option, ParseResult, Schema } from "effect"
+import { Clock, Duration, Effect, Exit, type ManagedRuntime, Option, ParseResult, Schema } from "effect"
 import { Hono } from "hono"
 import type { Context as HonoContext } from "hono"
 import { createHash, randomUUID } from "node:crypto"
+import type { ServerResponse } from "node:http"
+import { Admission, type AdmissionLimits, defaultAdmissionLimits } from "./admission.ts"
 import { hashKey } from "./auth.ts"
 import { type AnyRoute, type Caller } from "./http.ts"
 import { type Logger, jsonLogger } from "./log.ts"
 import { Metrics } from "./metrics.ts"
 import {
   type ApiError, Conflict, type FieldError, Forbidden, InvalidInput, internalProblem, NotFound, PayloadTooLarge, type Problem, problemHeaders,
-  problemOf, problemOfCause, RateLimited, Unauthorized
+  problemOf, problemOfCause, RateLimited, Unauthorized, Unavailable
 } from "./problem.ts"
-import { RateLimiter } from "./rateLimit.ts"
 
 export interface AppOptions {
   /** Largest request body accepted, in bytes (413 above it). */
   readonly bodyLimit: number
   /** Requests per second per API key, and the burst allowed. */
   readonly rateLimit: { readonly perSecond: number; readonly burst: number }
+  /** Requests in flight per API key (429 past it) and overall (503 past it). */
+  readonly inFlight?: { readonly perKey: number; readonly total: number }
+  /** How long a request may take before it is abandoned (rolled back) and answered 503; routes may allow more (`deadlineMs`). */
+  readonly deadlineMs?: number
   readonly logger?: Logger
   readonly metrics?: Metrics
 }
 
-export const defaultAppOptions: AppOptions = { bodyLimit: 1_000_000, rateLimit: { perSecond: 100, burst: 200 } }
+export const defaultAppOptions: AppOptions = {
+  bodyLimit: 1_000_000,
+  rateLimit: { perSecond: defaultAdmissionLimits.perSecond, burst: defaultAdmissionLimits.burst },
+  inFlight: { perKey: defaultAdmissionLimits.inFlightPerCaller, total: defaultAdmissionLimits.inFlight },
+  deadlineMs: 5_000
+}
+
+/** Routes that answer without the store or a key: never turned away, so probes see the truth. */
+const unadmitted: ReadonlySet<string> = new Set(["/healthz", "/metrics"])
+
+/**
+ * Fires when the client goes away before its answer: the work is abandoned (rolled back),
+ * not finished for nobody. Read off the Node response (`c.env.outgoing`), not
+ * `c.req.raw.signal`: asking Hono's node adapter for the signal turns its light request into
+ * a full one whose unread body is then never drained, and the keep-alive socket is cut.
+ * Without a Node response (`app.request()` in tests) it never fires.
+ */
+const goneSignal = (c: HonoContext): AbortSignal => {
+  const controller = new AbortController()
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing
+  outgoing?.once("close", () => {
+    if (!outgoing.writableFinished) controller.abort()
+  })
+  return controller.signal
+}
+
+/** The bearer token of an Authorization header, if it carries one. */
+const bearerToken = (header: string | undefined): string | undefined => /^Bearer\s+(\S+)\s*$/i.exec(header ?? "")?.[1]
 
 const decodeOptions = { errors: "all", onExcessProperty: "error" } as const
 
@@ -89,22 +121,26 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
   const app = new Hono()
   const log = options.logger ?? jsonLogger()
   const metrics = options.metrics ?? new Metrics()
-  const limiter = new RateLimiter(options.rateLimit.perSecond, options.rateLimit.burst)
+  const limits: AdmissionLimits = {
+    perSecond: options.rateLimit.perSecond,
+    burst: options.rateLimit.burst,
+    inFlightPerCaller: options.inFlight?.perKey ?? defaultAdmissionLimits.inFlightPerCaller,
+    inFlight: options.inFlight?.total ?? defaultAdmissionLimits.inFlight
+  }
+  const admission = new Admission(limits)
+  const deadlineMs = options.deadlineMs ?? defaultAppOptions.deadlineMs!
 
-  const authenticate = (header: string | undefined, def: AnyRoute): Effect.Effect<Caller, ApiError, ApiKeyStore> =>
+  const authenticate = (token: string | undefined, def: AnyRoute): Effect.Effect<Caller, ApiError, ApiKeyStore> =>
     Effect.gen(function*() {
       if (def.roles.length === 0) return { keyId: "anonymous", role: "read", name: "anonymous" } as Caller
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "")
-      if (m === null) return yield* Effect.fail(new Unauthorized({ message: "Send an API key: `Authorization: Bearer <key>`." }))
+      if (token === undefined) return yield* Effect.fail(new Unauthorized({ message: "Send an API key: `Authorization: Bearer <key>`." }))
       const keys = yield* ApiKeyStore
-      const found = yield* keys.findByHash(hashKey(m[1]!))
+      const found = yield* keys.findByHash(hashKey(token))
       if (Option.isNone(found)) return yield* Effect.fail(new Unauthorized({ message: "This API key is not valid (unknown or revoked)." }))
       const key = found.value
       if (key.role !== "admin" && !def.roles.includes(key.role)) {
         return yield* Effect.fail(new Forbidden({ message: `A ${key.role} key cannot ${def.summary.toLowerCase()}; it needs one of: ${[...def.roles, "admin"].join(", ")}.`, role: key.role, allowed: [...def.roles, "admin"] }))
       }
-      const wait = limiter.take(key.id, Date.now())
-      if (wait > 0) return yield* Effect.fail(new RateLimited({ message: `Rate limit of ${options.rateLimit.perSecond} requests per second for this key exceeded.`, retryAfterSeconds: Math.ceil(wait / 1000) }))
       return { keyId: key.id, role: key.role, name: key.name }
     })
 
@@ -130,9 +166,33 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
   const handle = (def: AnyRoute) => async (c: HonoContext) => {
     const started = performance.now()
     const requestId = c.req.header("x-request-id")?.slice(0, 100) || randomUUID()
+    const clientGone = goneSignal(c)
+    const token = bearerToken(c.req.header("authorization"))
+    // admission comes first: before the key is looked up in the store and before the body is read
+    const admitted = unadmitted.has(def.path) ? undefined : admission.enter(token === undefined ? "anonymous" : hashKey(token), Date.now())
+    if (admitted !== undefined && admitted._tag !== "Admitted") {
+      const problem = problemOf(admitted._tag === "Busy"
+        ? new Unavailable({ message: admitted.message, reason: "busy", retryAfterSeconds: admitted.retryAfterSeconds })
+        : new RateLimited({ message: admitted.message, retryAfterSeconds: admitted.retryAfterSeconds }))
+      metrics.observeRequest(def.method, def.path, problem.status, (performance.now() - started) / 1000)
+      return new Response(JSON.stringify({ ...problem, instance: c.req.path, requestId }), {
+        status: problem.status,
+        headers: { ...problemHeaders, "x-request-id": requestId, "retry-after": String(admitted.retryAfterSeconds) }
+      })
+    }
+    try {
+      return await handleAdmitted(def, c, { started, requestId, clientGone, token })
+    } finally {
+      admitted?.leave()
+    }
+  }
+
+  const handleAdmitted = async (def: AnyRoute, c: HonoContext, request: { readonly started: number; readonly requestId: string; readonly clientGone: AbortSignal; readonly token: string | undefined }) => {
+    const { started, requestId, clientGone, token } = request
     let callerId: string | undefined
-    const program = Effect.gen(function*() {
-      const caller = yield* authenticate(c.req.header("authorization"), def)
+    const routeDeadlineMs = def.deadlineMs ?? deadlineMs
+    const work = Effect.gen(function*() {
+      const caller = yield* authenticate(token, def)
       callerId = caller.keyId
       const params = def.params === undefined ? {} : yield* decodeWith(def.params, c.req.param(), "path")
       const query = def.query === undefined ? {} : yield* decodeWith(def.query, c.req.query(), "query")
@@ -169,10 +229,20 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
         }
       }))
     })
-    const exit = await runtime.runPromiseExit(program as Effect.Effect<{ status: number; body: unknown; headers: Record<string, string> }, ApiError, R>)
+    // Past its deadline the request is answered 503 at once and its work interrupted: the unit
+    // rolls back in the background (disconnected), even while it still waits for a connection.
+    const program = Effect.disconnect(work).pipe(Effect.timeoutFail({
+      duration: Duration.millis(routeDeadlineMs),
+      onTimeout: () => new Unavailable({ message: `The request took longer than ${routeDeadlineMs} ms and was abandoned (nothing it did was kept); try again shortly.`, reason: "deadline", retryAfterSeconds: 2 })
+    }))
+    const exit = await runtime.runPromiseExit(program as Effect.Effect<{ status: number; body: unknown; headers: Record<string, string> }, ApiError, R>, { signal: clientGone })
     let status: number
     let response: Response
-    if (Exit.isSuccess(exit)) {
+    if (Exit.isFailure(exit) && clientGone.aborted && Exit.isInterrupted(exit)) {
+      // nobody is left to read an answer; 499 is what the log and metrics say (nginx's "client closed request")
+      status = 499
+      response = new Response(null, { status: 204 })
+    } else if (Exit.isSuccess(exit)) {
       status = exit.value.status
       response = status === 204
         ? new Response(null, { status, headers: { "x-request-id": requestId, ...exit.value.headers } })
@@ -181,10 +251,11 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
         ? new Response(exit.value.body, { status, headers: { "x-request-id": requestId, ...exit.value.headers } })
         : new Response(JSON.stringify(exit.value.body), { status, headers: { "content-type": "application/json", "x-request-id": requestId, ...exit.value.headers } })
     } else {
-      const { defect, problem } = problemOfCause(exit.cause, requestId)
+      const { defect, problem, unavailable } = problemOfCause(exit.cause, requestId)
       if (defect !== undefined) log.error("request failed with a defect", { requestId, method: def.method, route: def.path, error: String(defect instanceof Error ? defect.stack ?? defect.message : defect) })
+      if (unavailable !== undefined) log.info("store unavailable", { requestId, route: def.path, error: unavailable })
       status = problem.status
-      const extra: Record<string, string> = problem.status === 429 ? { "retry-after": String(problem.retryAfter) } : {}
+      const extra: Record<string, string> = typeof problem.retryAfter === "number" ? { "retry-after": String(problem.retryAfter) } : {}
       response = new Response(JSON.stringify({ ...problem, instance: c.req.path, requestId }), { status, headers: { ...problemHeaders, "x-request-id": requestId, ...extra } })
     }
     const ms = performance.now() - started
@@ -212,7 +283,7 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
     log.error("unhandled error", { requestId, path: c.req.path, error: err.stack ?? err.message })
     return sendProblem(c, internalProblem(requestId))
   })
-  return { app, metrics }
+  return { app, metrics, inFlight: () => admission.inFlight }
 }
 
 const matches = (pattern: string, path: string): boolean => {

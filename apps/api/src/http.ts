@@ -56,10 +56,15 @@ export interface RouteDef<P, Q, B, A, R> {
   readonly yamlBody?: boolean
   /** Honour `Idempotency-Key` (POSTs that write). */
   readonly idempotent?: boolean
+  /** How long this route may take before it is abandoned with a 503 (default: the app's `deadlineMs`, 5 s); for reports, batches and replays. */
+  readonly deadlineMs?: number
   readonly handler: (input: HandlerInput<P, Q, B>) => Effect.Effect<Reply<A>, ApiError, R>
 }
 
 export type AnyRoute = RouteDef<any, any, any, any, any>
+
+/** The deadline of routes that read a period of history or write a batch (reports, replays, imports). */
+export const longDeadlineMs = 60_000
 
 export const route = <P = {}, Q = {}, B = undefined, A = unknown, R = never>(def: RouteDef<P, Q, B, A, R>): AnyRoute => def as AnyRoute
 

@@ -6,6 +6,7 @@
  * request id and answered as a 500 that says nothing about the internals — and the tests'
  * fuzzing makes sure none of them happens.
  */
+import { storeUnavailableReason } from "@handoff/db"
 import { AgreementInvalid, IllegalTransition, LeadNotFound, RepNotFound } from "@handoff/domain"
 import { Cause, Data, Option } from "effect"
 
@@ -38,9 +39,11 @@ export class NotFound extends Data.TaggedError("NotFound")<{ readonly message: s
 export class Conflict extends Data.TaggedError("Conflict")<{ readonly message: string; readonly reason: string }> {}
 export class PayloadTooLarge extends Data.TaggedError("PayloadTooLarge")<{ readonly message: string; readonly limit: number }> {}
 export class RateLimited extends Data.TaggedError("RateLimited")<{ readonly message: string; readonly retryAfterSeconds: number }> {}
+/** The service cannot take this request now (busy, the store unreachable, past the request's deadline): try again later. */
+export class Unavailable extends Data.TaggedError("Unavailable")<{ readonly message: string; readonly retryAfterSeconds: number; readonly reason: string }> {}
 
 export type ApiError =
-  | InvalidInput | Unauthorized | Forbidden | NotFound | Conflict | PayloadTooLarge | RateLimited
+  | InvalidInput | Unauthorized | Forbidden | NotFound | Conflict | PayloadTooLarge | RateLimited | Unavailable
   | LeadNotFound | RepNotFound | IllegalTransition | AgreementInvalid
 
 const base = "https://handoff.dev/problems/"
@@ -76,6 +79,8 @@ export const problemOf = (e: ApiError): Problem => {
       return { type: base + "payload-too-large", title: "Payload too large", status: 413, detail: e.message, limit: e.limit }
     case "RateLimited":
       return { type: base + "rate-limited", title: "Too many requests", status: 429, detail: e.message, retryAfter: e.retryAfterSeconds }
+    case "Unavailable":
+      return { type: base + "unavailable", title: "Service unavailable", status: 503, detail: e.message, reason: e.reason, retryAfter: e.retryAfterSeconds }
   }
 }
 
@@ -86,15 +91,29 @@ export const internalProblem = (requestId: string): Problem => ({
   detail: `Something went wrong on our side. Quote request id ${requestId} when reporting it.`
 })
 
-/** The problem for a failed effect's cause: its typed failure, or a 500 for a defect. */
-export const problemOfCause = (cause: Cause.Cause<unknown>, requestId: string): { readonly problem: Problem; readonly defect?: unknown } => {
+/** How long a client should wait before retrying when the store is unreachable. */
+export const storeRetryAfterSeconds = 5
+
+/**
+ * The problem for a failed effect's cause: its typed failure; a 503 when the defect is the
+ * store being unreachable, busy or gone (the same request later will work); else a 500.
+ */
+export const problemOfCause = (cause: Cause.Cause<unknown>, requestId: string): { readonly problem: Problem; readonly defect?: unknown; readonly unavailable?: string } => {
   const failure = Cause.failureOption(cause)
   if (Option.isSome(failure) && isApiError(failure.value)) return { problem: problemOf(failure.value) }
-  return { problem: internalProblem(requestId), defect: Cause.squash(cause) }
+  const defect = Cause.squash(cause)
+  const unavailable = storeUnavailableReason(defect)
+  if (unavailable !== undefined) {
+    return {
+      problem: problemOf(new Unavailable({ message: "The store is not answering right now; try again shortly.", reason: "store_unavailable", retryAfterSeconds: storeRetryAfterSeconds })),
+      unavailable
+    }
+  }
+  return { problem: internalProblem(requestId), defect }
 }
 
 const tags = new Set([
-  "InvalidInput", "Unauthorized", "Forbidden", "NotFound", "Conflict", "PayloadTooLarge", "RateLimited",
+  "InvalidInput", "Unauthorized", "Forbidden", "NotFound", "Conflict", "PayloadTooLarge", "RateLimited", "Unavailable",
   "LeadNotFound", "RepNotFound", "IllegalTransition", "AgreementInvalid"
 ])
 export const isApiError = (u: unknown): u is ApiError =>

@@ -1,5 +1,5 @@
-/** An API on an in-memory PGlite store with the seed team, and helpers to call it. */
-import { StoreAdmin } from "@handoff/db"
+/** An API on an in-memory PGlite store (or the store given) with the seed team, and helpers to call it. */
+import { type DatabaseOptions, StoreAdmin } from "@handoff/db"
 import type { Account, Rep, RepId } from "@handoff/domain"
 import { Effect, type ManagedRuntime } from "effect"
 import { createApiKey } from "../src/auth.ts"
@@ -52,10 +52,10 @@ export interface TestApi {
 export const startTestApi = async (
   accounts: ReadonlyArray<Account> = [],
   options: Parameters<typeof handoffApp>[1] = {},
-  clock: { readonly clockOffsetMs?: number } = {}
+  clock: { readonly clockOffsetMs?: number; readonly store?: DatabaseOptions } = {}
 ): Promise<TestApi> => {
   const offset = clock.clockOffsetMs ?? 0
-  const runtime = await makeRuntime({ dataDir: "memory://" }, offset === 0 ? undefined : shiftedClock(offset))
+  const runtime = await makeRuntime(clock.store ?? { dataDir: "memory://" }, offset === 0 ? undefined : shiftedClock(offset))
   const keys = await runtime.runPromise(Effect.gen(function*() {
     const admin = yield* StoreAdmin
     for (const r of team) yield* admin.upsertRep(r, new Date())

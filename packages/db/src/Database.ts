@@ -4,10 +4,9 @@
  *
  * Embedded mode keeps its files in a data folder (default `.handoff/data`) and takes a lock
  * on it: two processes on one PGlite folder would corrupt it, so a second one gets a clear
- * error instead. PGlite runs without fsync — it is the trying-out default, not the
+ * error instead. PGlite runs on a worker thread, so a long statement never stalls requests. PGlite runs without fsync — it is the trying-out default, not the
  * production store.
  */
-import { PGlite } from "@electric-sql/pglite"
 import { Context, Data, Effect, Layer } from "effect"
 import { Kysely, PostgresDialect, sql } from "kysely"
 import { mkdirSync } from "node:fs"
@@ -17,6 +16,7 @@ import pg from "pg"
 import { FolderHeld, lockDataFolder } from "./DataFolderLock.ts"
 import { migrateToLatest } from "./migrations.ts"
 import { PgliteDialect } from "./PgliteDialect.ts"
+import { PgliteThread } from "./pglite/PgliteThread.ts"
 import type { DB } from "./schema.ts"
 
 export type Engine = "postgres" | "pglite"
@@ -42,9 +42,14 @@ export interface Database {
   readonly close: () => Promise<void>
 }
 
-/** Does the database answer? (for readiness checks) */
-export const ping = (db: Database): Promise<boolean> =>
-  sql`select 1`.execute(db.kysely).then(() => true, () => false)
+/** Does the database answer within `timeoutMs`? (for readiness checks: a frozen server must not hang the probe) */
+export const ping = (db: Database, timeoutMs = 2_000): Promise<boolean> => {
+  let timer: NodeJS.Timeout | undefined
+  return Promise.race([
+    sql`select 1`.execute(db.kysely).then(() => true, () => false),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))
+  ]).finally(() => clearTimeout(timer))
+}
 
 export class DataFolderLocked extends Data.TaggedError("DataFolderLocked")<{ readonly dataDir: string; readonly message: string }> {}
 
@@ -59,6 +64,11 @@ export const redactUrl = (url: string): string => {
   }
 }
 
+/** How long connecting to PostgreSQL, or waiting for a free pooled connection, may take. */
+export const connectTimeoutMs = 3_000
+/** The longest statement Handoff runs (the reports over a large period are the longest). */
+export const statementTimeoutMs = 60_000
+
 const validSchema = /^[a-z_][a-z0-9_]{0,62}$/
 
 /**
@@ -68,7 +78,7 @@ const validSchema = /^[a-z_][a-z0-9_]{0,62}$/
  * and with it the lock.
  */
 const migrateExclusively = async (url: string, schema: string | undefined, kysely: Kysely<DB>): Promise<ReadonlyArray<string>> => {
-  const client = new pg.Client({ connectionString: url })
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs })
   client.on("error", () => undefined)
   await client.connect()
   try {
@@ -90,7 +100,13 @@ export const openDatabase = async (options: DatabaseOptions = {}): Promise<Datab
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
-      options: settings.join(" ")
+      options: [...settings, `-c statement_timeout=${statementTimeoutMs}`].join(" "),
+      // An unreachable or saturated server is a failure within seconds, not a hang: connecting,
+      // and waiting for a free connection, give up after this long.
+      connectionTimeoutMillis: connectTimeoutMs,
+      // A frozen server cannot enforce its own statement_timeout: the client stops waiting too.
+      query_timeout: statementTimeoutMs + 5_000,
+      keepAlive: true
     })
     // A connection the server drops (restart, pg_terminate_backend) must not take the process
     // down: the query on it fails, the unit rolls back, and the pool replaces the client.
@@ -127,8 +143,16 @@ export const openDatabase = async (options: DatabaseOptions = {}): Promise<Datab
       throw e
     }
   }
-  const client = inMemory ? new PGlite() : new PGlite(resolve(dataDir))
-  const kysely = new Kysely<DB>({ dialect: new PgliteDialect(client) })
+  // PGlite runs on a thread of its own: its statements never stall this thread's requests and timers
+  const session = new PgliteThread(inMemory ? undefined : resolve(dataDir))
+  try {
+    await session.ready
+  } catch (e) {
+    await session.close()
+    unlock?.()
+    throw e
+  }
+  const kysely = new Kysely<DB>({ dialect: new PgliteDialect(session) })
   const db: Database = {
     kysely,
     engine: "pglite",

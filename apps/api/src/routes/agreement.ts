@@ -26,7 +26,7 @@ import {
 } from "@handoff/domain"
 import { SimulationQueries } from "@handoff/db"
 import { Clock, Effect, Either, Option, ParseResult, Schema } from "effect"
-import { IsoDate, route } from "../http.ts"
+import { IsoDate, longDeadlineMs, route } from "../http.ts"
 import { InvalidInput, NotFound } from "../problem.ts"
 import { OwnerView } from "../views.ts"
 import { InboundLeadBody } from "./leads.ts"
@@ -354,6 +354,7 @@ export const agreementRoutes = [
   route({
     method: "post",
     path: "/v1/agreement",
+    deadlineMs: longDeadlineMs,
     roles: ["admin"],
     tag: "Agreement",
     summary: "Propose a new agreement version",
@@ -386,6 +387,7 @@ export const agreementRoutes = [
   route({
     method: "post",
     path: "/v1/agreement/preview",
+    deadlineMs: longDeadlineMs,
     roles: ["read"],
     tag: "Agreement",
     summary: "Preview the decision for one lead",
@@ -505,6 +507,7 @@ export const agreementRoutes = [
   route({
     method: "post",
     path: "/v1/agreement/simulate",
+    deadlineMs: longDeadlineMs,
     roles: ["read"],
     tag: "Agreement",
     summary: "Backtest a draft agreement on a period's history",

@@ -20,7 +20,7 @@ import {
 import { CalibrationOutcome, CalibrationWithScorecardSchema, ScorecardQueries } from "@handoff/db"
 import { AgreementStore, AttributionModel } from "@handoff/domain"
 import { Clock, Effect, ParseResult, Schema } from "effect"
-import { route } from "../http.ts"
+import { longDeadlineMs, route } from "../http.ts"
 import { InvalidInput } from "../problem.ts"
 
 const day = 24 * 60 * 60 * 1000
@@ -107,6 +107,7 @@ export const reportRoutes = [
   route({
     method: "get",
     path: "/v1/reports/waterfall",
+    deadlineMs: longDeadlineMs,
     roles: [...roles],
     tag,
     summary: "Report the demand waterfall",
@@ -130,6 +131,7 @@ export const reportRoutes = [
   route({
     method: "get",
     path: "/v1/reports/attribution",
+    deadlineMs: longDeadlineMs,
     roles: [...roles],
     tag,
     summary: "Report multi-touch attribution",
@@ -160,6 +162,7 @@ export const reportRoutes = [
   route({
     method: "get",
     path: "/v1/reports/sla",
+    deadlineMs: longDeadlineMs,
     roles: [...roles],
     tag,
     summary: "Report speed-to-lead and SLA compliance",
@@ -180,6 +183,7 @@ export const reportRoutes = [
   route({
     method: "get",
     path: "/v1/reports/rejections",
+    deadlineMs: longDeadlineMs,
     roles: [...roles],
     tag,
     summary: "Report sales' rejections",
@@ -199,6 +203,7 @@ export const reportRoutes = [
   route({
     method: "get",
     path: "/v1/reports/calibration",
+    deadlineMs: longDeadlineMs,
     roles: [...roles],
     tag,
     summary: "Report conversion by score band, and calibrate a scorecard from outcomes",
@@ -226,6 +231,7 @@ export const reportRoutes = [
   route({
     method: "get",
     path: "/v1/reports/limbo",
+    deadlineMs: longDeadlineMs,
     roles: [...roles],
     tag,
     summary: "Report leads in limbo",
