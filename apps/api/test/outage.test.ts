@@ -3,10 +3,9 @@
  * within seconds on every request and on /readyz, and the service recovers by itself when
  * the server is back. (A TCP proxy in front of the test server plays the outage.)
  */
-import { postgresAvailable, postgresUrl, freshSchema } from "@handoff/db/testing"
+import { freshSchema, postgresAvailable, postgresUrl, tcpProxy, type TcpProxy } from "@handoff/db/testing"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { startTestApi, type TestApi } from "./harness.ts"
-import { tcpProxy, type TcpProxy } from "./tcpProxy.ts"
 
 const available = await postgresAvailable()
 let proxy: TcpProxy

@@ -1,14 +1,14 @@
 /**
  * The worker: Handoff's periodic sweeps and the outbox delivery pass, as Effect schedules.
  *
- * Every job runs on its own fiber on a fixed interval (`Schedule.spaced`). A tick claims a
+ * Every job runs on its own fiber on a fixed interval (longer while the store is down: ./outage.ts). A tick claims a
  * batch, acts on it in one short transaction, and keeps claiming while batches come back
  * full (up to `maxBatchesPerTick`), so a backlog drains at once and an idle tick is one
  * cheap indexed query. Batches claim rows with `FOR UPDATE SKIP LOCKED`, so any number of
  * workers (processes, or fibers in the API's embedded mode) share the work and never do it
  * twice; the weekly snapshot is a singleton behind `pg_try_advisory_xact_lock`.
  *
- * Jobs (each can be switched off with `HANDOFF_WORKER_SWEEPS`):
+ * Jobs (`HANDOFF_WORKER_JOBS` picks them):
  * - `sla`: accept timeout → backup pod (once), first-touch miss → manager, cadence misses
  *   flagged, exhausted cadences recycled (`Handoff.sweepSla`);
  * - `decay`: materialize scores as of now, fire MQL-line crossings both ways (`sweepDecay`);
@@ -23,9 +23,10 @@
 import { type SqlRunner, tryJobLock } from "@handoff/db"
 import { Handoff, Transactor } from "@handoff/domain"
 import type { SweepReport } from "@handoff/domain/Sweeps"
-import { Cause, Config, ConfigError, Duration, Effect, Either, Fiber, type ManagedRuntime, Schedule } from "effect"
+import { Cause, Config, ConfigError, Duration, Effect, Either, Fiber, type ManagedRuntime } from "effect"
 import { deliverOnce, type DeliveryConfig } from "./delivery.ts"
 import { jsonLogger, type Logger } from "./log.ts"
+import { StoreOutage } from "./outage.ts"
 
 // ---------------------------------------------------------------------------
 // Configuration
@@ -160,13 +161,15 @@ export const runWorker = <R = never>(config: WorkerConfig, options: WorkerOption
     const log = options.log ?? jsonLogger()
     const handoff = yield* Handoff
     const tx = yield* Transactor
+    const outage = new StoreOutage(log)
 
-    /** One batch, run to its end whatever happens around it; failures are logged, not raised. */
+    /** One batch, run to its end whatever happens around it; failures are logged (a store outage once), not raised. */
     const guarded = <A extends { readonly claimed: number }, R2>(name: string, batch: Effect.Effect<A, unknown, R2>, empty: A) =>
       Effect.uninterruptible(batch).pipe(
+        Effect.tap(() => Effect.sync(() => outage.succeeded())),
         Effect.catchAllCause((cause) =>
           Effect.sync(() => {
-            log.error("sweep failed", { sweep: name, error: Cause.pretty(cause).split("\n").slice(0, 6).join("\n") })
+            if (!outage.failed(cause, name)) log.error("sweep failed", { sweep: name, error: Cause.pretty(cause).split("\n").slice(0, 6).join("\n") })
             return empty
           })
         )
@@ -194,9 +197,9 @@ export const runWorker = <R = never>(config: WorkerConfig, options: WorkerOption
 
     const every = <E, R2>(name: JobName, intervalMs: number, tick: Effect.Effect<void, E, R2>) =>
       tick.pipe(
-        Effect.catchAllCause((cause) => Effect.sync(() => log.error("job failed", { job: name, error: Cause.pretty(cause).split("\n").slice(0, 6).join("\n") }))),
-        Effect.repeat(Schedule.spaced(Duration.millis(intervalMs))),
-        Effect.asVoid
+        Effect.catchAllCause((cause) => Effect.sync(() => outage.failed(cause, name) || log.error("job failed", { job: name, error: Cause.pretty(cause).split("\n").slice(0, 6).join("\n") }))),
+        Effect.zipRight(Effect.suspend(() => Effect.sleep(Duration.millis(outage.nextTickIn(intervalMs))))),
+        Effect.forever
       )
 
     const delivery = Effect.gen(function*() {
