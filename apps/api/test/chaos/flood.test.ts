@@ -1,0 +1,102 @@
+/**
+ * Chaos: a burst of events. 500 parallel `POST /v1/events` of 1,000 events each, one key,
+ * on each store. Every request is answered (2xx, or 429/503 with Retry-After, never a hang
+ * or a 5xx other than 503), `/healthz` stays fast throughout, and every event the service
+ * said it accepted is in the store afterwards — counted in the store itself, after a clean stop.
+ */
+import { openDatabase } from "@handoff/db"
+import { postgresAvailable } from "@handoff/db/testing"
+import { afterAll, afterEach, describe, expect, it } from "@effect/vitest"
+import pg from "pg"
+import { figure, freshDatabase, killAll, probeHealth, startServer, type StoreKind } from "./server.ts"
+
+const stores: Array<StoreKind> = ["pglite", ...(await postgresAvailable() ? ["postgres" as const] : [])]
+const drops: Array<() => Promise<void>> = []
+afterEach(killAll)
+afterAll(async () => {
+  for (const d of drops) await d().catch(() => undefined)
+})
+
+const parallel = 500
+const perBatch = 1_000
+const leads = 20
+
+/** The page views the store holds for this run's leads. */
+const storedViews = async (store: StoreKind, location: string): Promise<number> => {
+  const query = "select count(*)::int as n from lead_events where type = 'page_view' and email like 'flood-%'"
+  if (store === "postgres") {
+    const c = new pg.Client({ connectionString: location })
+    await c.connect()
+    try {
+      return Number((await c.query(query)).rows[0].n)
+    } finally {
+      await c.end()
+    }
+  }
+  const db = await openDatabase({ dataDir: location })
+  try {
+    const r = await db.kysely.selectFrom("lead_events").select((eb) => eb.fn.countAll<number>().as("n")).where("type", "=", "page_view").where("email", "like", "flood-%").executeTakeFirstOrThrow()
+    return Number(r.n)
+  } finally {
+    await db.close()
+  }
+}
+
+describe.each(stores)("chaos: an events flood (%s)", (store) => {
+  it(`${parallel} parallel batches of ${perBatch} events from one key: all answered, /healthz fast, nothing accepted lost`, async () => {
+    let url: string | undefined
+    if (store === "postgres") {
+      const fresh = await freshDatabase()
+      drops.push(fresh.drop)
+      url = fresh.url
+    }
+    const server = await startServer(store, url === undefined ? {} : { url })
+    const ingest = await server.key("ingest")
+    for (let i = 0; i < leads; i++) {
+      expect((await server.call("POST", "/v1/leads", { key: ingest, body: { email: `flood-${i}@bigco.com`, intent: "content_download" } })).status).toBe(201)
+    }
+    const at = Date.now() - 3_600_000
+    const bodies = Array.from({ length: parallel }, (_, b) =>
+      JSON.stringify({
+        events: Array.from({ length: perBatch }, (_, j) => ({
+          email: `flood-${(b * perBatch + j) % leads}@bigco.com`,
+          type: "page_view",
+          occurredAt: new Date(at + b * perBatch + j).toISOString(),
+          properties: { category: "blog", n: b * perBatch + j }
+        }))
+      }))
+
+    const statuses = new Map<number, number>()
+    let accepted = 0
+    let unanswered = 0
+    let missingRetryAfter = 0
+    const t0 = Date.now()
+    const probed = await probeHealth(server.base, () =>
+      Promise.all(bodies.map(async (body) => {
+        try {
+          const res = await fetch(`${server.base}/v1/events`, { method: "POST", headers: { authorization: `Bearer ${ingest}`, "content-type": "application/json" }, body, signal: AbortSignal.timeout(120_000) })
+          const answer = await res.json() as { results?: Array<{ status: string }> }
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
+          if (res.status === 200) accepted += answer.results!.filter((r) => r.status === "attached" || r.status === "pending").length
+          if ((res.status === 429 || res.status === 503) && res.headers.get("retry-after") === null) missingRetryAfter++
+        } catch {
+          unanswered++
+        }
+      })))
+    const seconds = (Date.now() - t0) / 1000
+    const byStatus = Object.fromEntries([...statuses.entries()].sort(([a], [b]) => a - b))
+    const stopped = await server.stop()
+    const stored = await storedViews(store, server.location)
+    figure("events flood", store, { requests: parallel, seconds, healthzP99Ms: probed.p99, healthzProbes: probed.latencies.length, healthzFailed: probed.failed, byStatus, accepted, stored, lost: accepted - stored, stopMs: stopped.ms })
+
+    expect(unanswered).toBe(0)
+    for (const status of statuses.keys()) expect([200, 429, 503]).toContain(status)
+    expect(missingRetryAfter).toBe(0)
+    expect(statuses.get(200) ?? 0).toBeGreaterThan(0)
+    expect(stored).toBe(accepted)
+    expect(probed.failed).toBe(0)
+    // the target is 100 ms; the bound here leaves room for a loaded CI machine (BENCHMARKS.md has the measured figure)
+    expect(probed.p99).toBeLessThan(250)
+    expect(stopped.code).toBe(0)
+  }, 300_000)
+})
