@@ -7,7 +7,7 @@
  */
 import { serveHandoff, serveOptionsFromEnv, startFailureMessage } from "./serve.ts"
 
-await serveHandoff(serveOptionsFromEnv(process.env)).catch((e: unknown) => {
+await Promise.resolve().then(() => serveHandoff(serveOptionsFromEnv(process.env))).catch((e: unknown) => {
   console.error(startFailureMessage(e))
   process.exit(1)
 })

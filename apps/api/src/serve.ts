@@ -20,6 +20,7 @@ import { type RunningWorker, startWorker, withTick, workerConfig } from "@handof
 import { type ServerType, serve } from "@hono/node-server"
 import { Cause, Effect, Exit, type ManagedRuntime } from "effect"
 import type { AddressInfo } from "node:net"
+import { defaultAdmissionLimits } from "./admission.ts"
 import { ensureAdminKey } from "./auth.ts"
 import { handoffApp } from "./index.ts"
 import { type DemoSeeding, type DemoSettings, demoSettingsFromEnv, startDemoSeeding } from "./demo.ts"
@@ -41,6 +42,11 @@ export interface ServeOptions {
   readonly sweepMs: number
   /** Requests per second allowed per API key (burst: twice as many); default 100. */
   readonly rateLimitPerSecond?: number | undefined
+  /** Requests in flight per API key (default 16) and overall (default 128). */
+  readonly maxInFlightPerKey?: number | undefined
+  readonly maxInFlight?: number | undefined
+  /** How long a request may take (default 5 s; reports, replays and batches 60 s). */
+  readonly requestTimeoutMs?: number | undefined
   readonly logger?: Logger | undefined
   /** Where the one-time generated admin key is printed (default stdout). */
   readonly print?: ((text: string) => void) | undefined
@@ -70,7 +76,20 @@ export interface RunningHandoff {
 
 const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s === "" ? undefined : s)
 
-/** The options `npm start` reads from the environment: DATABASE_URL, HANDOFF_DATA_DIR, PORT, HOST, HANDOFF_ADMIN_KEY, HANDOFF_SWEEP_MS, HANDOFF_RATE_LIMIT, HANDOFF_REPORTS_DIR. */
+/** A positive number from the environment, or undefined when unset (a value that is not one is refused at start). */
+const positive = (env: NodeJS.ProcessEnv, name: string): number | undefined => {
+  const raw = nonEmpty(env[name])
+  if (raw === undefined) return undefined
+  const n = Number(raw)
+  if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${name} must be a positive number, not ${JSON.stringify(raw)}`)
+  return n
+}
+
+/**
+ * The options `npm start` reads from the environment: DATABASE_URL, HANDOFF_DATA_DIR, PORT,
+ * HOST, HANDOFF_ADMIN_KEY, HANDOFF_SWEEP_MS, HANDOFF_RATE_LIMIT, HANDOFF_MAX_IN_FLIGHT,
+ * HANDOFF_MAX_IN_FLIGHT_PER_KEY, HANDOFF_REQUEST_TIMEOUT_MS, HANDOFF_REPORTS_DIR.
+ */
 export const serveOptionsFromEnv = (env: NodeJS.ProcessEnv = process.env): ServeOptions => ({
   url: nonEmpty(env.DATABASE_URL),
   dataDir: nonEmpty(env.HANDOFF_DATA_DIR) ?? ".handoff/data",
@@ -79,6 +98,9 @@ export const serveOptionsFromEnv = (env: NodeJS.ProcessEnv = process.env): Serve
   adminKey: nonEmpty(env.HANDOFF_ADMIN_KEY),
   sweepMs: Number(nonEmpty(env.HANDOFF_SWEEP_MS) ?? "5000"),
   rateLimitPerSecond: nonEmpty(env.HANDOFF_RATE_LIMIT) === undefined ? undefined : Number(env.HANDOFF_RATE_LIMIT),
+  maxInFlight: positive(env, "HANDOFF_MAX_IN_FLIGHT"),
+  maxInFlightPerKey: positive(env, "HANDOFF_MAX_IN_FLIGHT_PER_KEY"),
+  requestTimeoutMs: positive(env, "HANDOFF_REQUEST_TIMEOUT_MS"),
   reportsDir: nonEmpty(env.HANDOFF_REPORTS_DIR) ?? defaultReportsDir,
   reportsBuild: nonEmpty(env.HANDOFF_REPORTS_BUILD) !== "false",
   demo: demoSettingsFromEnv(env)
@@ -129,7 +151,9 @@ export const serveHandoff = async (options: ServeOptions): Promise<RunningHandof
       logger: log,
       ...(options.rateLimitPerSecond === undefined || !(options.rateLimitPerSecond > 0)
         ? {}
-        : { rateLimit: { perSecond: options.rateLimitPerSecond, burst: options.rateLimitPerSecond * 2 } })
+        : { rateLimit: { perSecond: options.rateLimitPerSecond, burst: options.rateLimitPerSecond * 2 } }),
+      inFlight: { perKey: options.maxInFlightPerKey ?? defaultAdmissionLimits.inFlightPerCaller, total: options.maxInFlight ?? defaultAdmissionLimits.inFlight },
+      ...(options.requestTimeoutMs === undefined ? {} : { deadlineMs: options.requestTimeoutMs })
     })
     mountReportSite(app, runtime, { dir: reportsDir, building: () => reports?.building() ?? false })
     ;({ server, port } = await listen(app.fetch, options.port, options.hostname))
