@@ -9,6 +9,9 @@
  *   slow requests (1,000-event batches, say) cannot queue up work for minutes.
  * - A bound on the requests in flight overall: past it 503 — the service is busy, whoever
  *   asks.
+ * - Tighter bounds for heavy requests (a 1,000-event batch, a report over a quarter, a
+ *   replay): each is worth hundreds of light ones, so a caller gets few of them at once and
+ *   the service few overall — the light requests around them stay fast.
  * Both answers carry `Retry-After`.
  */
 import { RateLimiter } from "./rateLimit.ts"
@@ -21,9 +24,12 @@ export interface AdmissionLimits {
   readonly inFlightPerCaller: number
   /** Requests in flight overall. */
   readonly inFlight: number
+  /** Heavy requests one caller, and everyone together, may have in flight. */
+  readonly heavyPerCaller: number
+  readonly heavy: number
 }
 
-export const defaultAdmissionLimits: AdmissionLimits = { perSecond: 100, burst: 200, inFlightPerCaller: 16, inFlight: 128 }
+export const defaultAdmissionLimits: AdmissionLimits = { perSecond: 100, burst: 200, inFlightPerCaller: 16, inFlight: 128, heavyPerCaller: 2, heavy: 4 }
 
 export type Admitted =
   | { readonly _tag: "Admitted"; readonly leave: () => void }
@@ -33,7 +39,9 @@ export type Admitted =
 export class Admission {
   private readonly limiter: RateLimiter
   private readonly perCaller = new Map<string, number>()
+  private readonly heavyPerCaller = new Map<string, number>()
   private total = 0
+  private heavyTotal = 0
 
   constructor(readonly limits: AdmissionLimits) {
     this.limiter = new RateLimiter(limits.perSecond, limits.burst)
@@ -45,13 +53,18 @@ export class Admission {
   }
 
   /** Let `caller`'s request in, or say why not; an admitted request must `leave()` exactly once. */
-  enter(caller: string, now: number): Admitted {
-    if (this.total >= this.limits.inFlight) {
-      return { _tag: "Busy", retryAfterSeconds: 1, message: `The service is at its limit of ${this.limits.inFlight} requests in flight; try again shortly.` }
+  enter(caller: string, now: number, heavy = false): Admitted {
+    if (this.total >= this.limits.inFlight || (heavy && this.heavyTotal >= this.limits.heavy)) {
+      const what = heavy && this.heavyTotal >= this.limits.heavy ? `${this.limits.heavy} heavy requests (batches, reports, replays)` : `${this.limits.inFlight} requests`
+      return { _tag: "Busy", retryAfterSeconds: 1, message: `The service is at its limit of ${what} in flight; try again shortly.` }
     }
     const mine = this.perCaller.get(caller) ?? 0
     if (mine >= this.limits.inFlightPerCaller) {
       return { _tag: "RateLimited", retryAfterSeconds: 1, message: `This key already has ${mine} requests in flight (the limit); wait for them, then try again.` }
+    }
+    const mineHeavy = this.heavyPerCaller.get(caller) ?? 0
+    if (heavy && mineHeavy >= this.limits.heavyPerCaller) {
+      return { _tag: "RateLimited", retryAfterSeconds: 1, message: `This key already has ${mineHeavy} heavy requests (batches, reports, replays) in flight (the limit); wait for them, then try again.` }
     }
     const wait = this.limiter.take(caller, now)
     if (wait > 0) {
@@ -59,6 +72,10 @@ export class Admission {
     }
     this.total++
     this.perCaller.set(caller, mine + 1)
+    if (heavy) {
+      this.heavyTotal++
+      this.heavyPerCaller.set(caller, mineHeavy + 1)
+    }
     let left = false
     return {
       _tag: "Admitted",
@@ -66,10 +83,18 @@ export class Admission {
         if (left) return
         left = true
         this.total--
-        const n = (this.perCaller.get(caller) ?? 1) - 1
-        if (n <= 0) this.perCaller.delete(caller)
-        else this.perCaller.set(caller, n)
+        decrement(this.perCaller, caller)
+        if (heavy) {
+          this.heavyTotal--
+          decrement(this.heavyPerCaller, caller)
+        }
       }
     }
   }
+}
+
+const decrement = (counts: Map<string, number>, caller: string): void => {
+  const n = (counts.get(caller) ?? 1) - 1
+  if (n <= 0) counts.delete(caller)
+  else counts.set(caller, n)
 }

@@ -26,8 +26,8 @@ export interface AppOptions {
   readonly bodyLimit: number
   /** Requests per second per API key, and the burst allowed. */
   readonly rateLimit: { readonly perSecond: number; readonly burst: number }
-  /** Requests in flight per API key (429 past it) and overall (503 past it). */
-  readonly inFlight?: { readonly perKey: number; readonly total: number }
+  /** Requests in flight per API key (429 past it) and overall (503 past it); heavy ones (routes with a long deadline) have bounds of their own. */
+  readonly inFlight?: { readonly perKey: number; readonly total: number; readonly heavyPerKey?: number; readonly heavy?: number }
   /** How long a request may take before it is abandoned (rolled back) and answered 503; routes may allow more (`deadlineMs`). */
   readonly deadlineMs?: number
   readonly logger?: Logger
@@ -125,7 +125,9 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
     perSecond: options.rateLimit.perSecond,
     burst: options.rateLimit.burst,
     inFlightPerCaller: options.inFlight?.perKey ?? defaultAdmissionLimits.inFlightPerCaller,
-    inFlight: options.inFlight?.total ?? defaultAdmissionLimits.inFlight
+    inFlight: options.inFlight?.total ?? defaultAdmissionLimits.inFlight,
+    heavyPerCaller: options.inFlight?.heavyPerKey ?? defaultAdmissionLimits.heavyPerCaller,
+    heavy: options.inFlight?.heavy ?? defaultAdmissionLimits.heavy
   }
   const admission = new Admission(limits)
   const deadlineMs = options.deadlineMs ?? defaultAppOptions.deadlineMs!
@@ -169,7 +171,9 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
     const clientGone = goneSignal(c)
     const token = bearerToken(c.req.header("authorization"))
     // admission comes first: before the key is looked up in the store and before the body is read
-    const admitted = unadmitted.has(def.path) ? undefined : admission.enter(token === undefined ? "anonymous" : hashKey(token), Date.now())
+    // a route allowed a long deadline is a heavy one (batches, reports, replays)
+    const heavy = (def.deadlineMs ?? 0) > deadlineMs
+    const admitted = unadmitted.has(def.path) ? undefined : admission.enter(token === undefined ? "anonymous" : hashKey(token), Date.now(), heavy)
     if (admitted !== undefined && admitted._tag !== "Admitted") {
       const problem = problemOf(admitted._tag === "Busy"
         ? new Unavailable({ message: admitted.message, reason: "busy", retryAfterSeconds: admitted.retryAfterSeconds })

@@ -41,7 +41,8 @@ beforeAll(async () => {
   const logger = jsonLogger((line) => {
     if (line.includes("\"level\":\"error\"") && defects.length < 20) defects.push(line.slice(0, 4000))
   })
-  const { app } = handoffApp(api.runtime, { logger, bodyLimit, rateLimit: { perSecond: 1_000_000, burst: 1_000_000 } })
+  // it fuzzes input, not load: admission bounds stay out of its way (the admission and chaos tests cover them)
+  const { app } = handoffApp(api.runtime, { logger, bodyLimit, rateLimit: { perSecond: 1_000_000, burst: 1_000_000 }, inFlight: { perKey: 64, total: 128, heavyPerKey: 64, heavy: 64 } })
   routes = allRoutes(new Metrics())
   served = await listen(app)
   doc = await (await fetch(`${served.url}/openapi.json`)).json()

@@ -21,21 +21,26 @@ const parallel = 500
 const perBatch = 1_000
 const leads = 20
 
-/** The page views the store holds for this run's leads. */
+/** The page views the store holds for this run's leads (attached to them, or pending for their email). */
+const viewsQuery = "select count(*)::int as n from lead_events e left join leads l on l.id = e.lead_id where e.type = 'page_view' and coalesce(l.email, e.email) like 'flood-%'"
+
 const storedViews = async (store: StoreKind, location: string): Promise<number> => {
-  const query = "select count(*)::int as n from lead_events where type = 'page_view' and email like 'flood-%'"
   if (store === "postgres") {
     const c = new pg.Client({ connectionString: location })
     await c.connect()
     try {
-      return Number((await c.query(query)).rows[0].n)
+      return Number((await c.query(viewsQuery)).rows[0].n)
     } finally {
       await c.end()
     }
   }
   const db = await openDatabase({ dataDir: location })
   try {
-    const r = await db.kysely.selectFrom("lead_events").select((eb) => eb.fn.countAll<number>().as("n")).where("type", "=", "page_view").where("email", "like", "flood-%").executeTakeFirstOrThrow()
+    const r = await db.kysely.selectFrom("lead_events as e").leftJoin("leads as l", "l.id", "e.lead_id")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("e.type", "=", "page_view")
+      .where((eb) => eb.fn.coalesce("l.email", "e.email"), "like", "flood-%")
+      .executeTakeFirstOrThrow()
     return Number(r.n)
   } finally {
     await db.close()
