@@ -184,10 +184,12 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
         headers: { ...problemHeaders, "x-request-id": requestId, "retry-after": String(admitted.retryAfterSeconds) }
       })
     }
+    metrics.inFlight.set(admission.inFlight)
     try {
       return await handleAdmitted(def, c, { started, requestId, clientGone, token })
     } finally {
       admitted?.leave()
+      metrics.inFlight.set(admission.inFlight)
     }
   }
 

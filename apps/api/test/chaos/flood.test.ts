@@ -104,4 +104,38 @@ describe.each(stores)("chaos: an events flood (%s)", (store) => {
     expect(probed.p99).toBeLessThan(250)
     expect(stopped.code).toBe(0)
   }, 300_000)
+
+  it("clients that give up: their work is abandoned at once, not finished for minutes", async () => {
+    let url: string | undefined
+    if (store === "postgres") {
+      const fresh = await freshDatabase()
+      drops.push(fresh.drop)
+      url = fresh.url
+    }
+    const server = await startServer(store, url === undefined ? {} : { url })
+    const keys = await Promise.all([1, 2].map(() => server.key("ingest")))
+    const body = (k: number) => JSON.stringify({
+      events: Array.from({ length: perBatch }, (_, j) => ({ email: `gone-${k}-${j % 50}@bigco.com`, type: "page_view", occurredAt: new Date(Date.now() - 60_000 + j).toISOString(), properties: { n: j } }))
+    })
+    // four heavy batches (two keys, two each: the most the service takes at once), abandoned after 300 ms
+    const sent = keys.flatMap((key, k) => [0, 1].map((b) =>
+      fetch(`${server.base}/v1/events`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: body(k * 2 + b), signal: AbortSignal.timeout(300) }).then(() => "answered", () => "gave up")))
+    expect(await Promise.all(sent)).toEqual(["gave up", "gave up", "gave up", "gave up"])
+    const inFlight = async () => {
+      const text = (await server.call("GET", "/metrics", { key: null })).body as string
+      return Number(/^handoff_http_requests_in_flight (\d+)/m.exec(text)?.[1] ?? NaN)
+    }
+    const t0 = Date.now()
+    let n = await inFlight()
+    while (n > 0 && Date.now() - t0 < 10_000) {
+      await new Promise((r) => setTimeout(r, 100))
+      n = await inFlight()
+    }
+    figure("clients gone", store, { abandonedWithinMs: Date.now() - t0, inFlight: n })
+    expect(n).toBe(0)
+    expect(Date.now() - t0).toBeLessThan(5_000)
+    // and the service takes new work at once
+    expect((await server.call("POST", "/v1/leads", { key: keys[0]!, body: { email: "next@bigco.com", intent: "content_download" } })).status).toBe(201)
+    expect((await server.stop()).code).toBe(0)
+  }, 120_000)
 })
