@@ -60,6 +60,28 @@ const goneSignal = (c: HonoContext): AbortSignal => {
   return controller.signal
 }
 
+/**
+ * The body as text, or undefined once it passes `limit` bytes: read chunk by chunk and cut
+ * there, so a body sent without a Content-Length (chunked) cannot fill the memory first.
+ */
+const readAtMost = async (request: Request, limit: number): Promise<string | undefined> => {
+  const reader = request.body?.getReader()
+  if (reader === undefined) return ""
+  const chunks: Array<Uint8Array> = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined)
+      return undefined
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks).toString("utf8")
+}
+
 /** The bearer token of an Authorization header, if it carries one. */
 const bearerToken = (header: string | undefined): string | undefined => /^Bearer\s+(\S+)\s*$/i.exec(header ?? "")?.[1]
 
@@ -151,8 +173,8 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
       if (def.body === undefined) return { value: undefined, text: "", mediaType: "json" as const }
       const declared = Number(c.req.header("content-length") ?? "0")
       if (declared > options.bodyLimit) return yield* Effect.fail(new PayloadTooLarge({ message: `The body is larger than ${options.bodyLimit} bytes.`, limit: options.bodyLimit }))
-      const text = yield* Effect.promise(() => c.req.text())
-      if (Buffer.byteLength(text) > options.bodyLimit) return yield* Effect.fail(new PayloadTooLarge({ message: `The body is larger than ${options.bodyLimit} bytes.`, limit: options.bodyLimit }))
+      const text = yield* Effect.promise(() => readAtMost(c.req.raw, options.bodyLimit))
+      if (text === undefined) return yield* Effect.fail(new PayloadTooLarge({ message: `The body is larger than ${options.bodyLimit} bytes.`, limit: options.bodyLimit }))
       const yaml = def.yamlBody === true && yamlMediaTypes.has((c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase())
       if (text.trim() === "") return yield* Effect.fail(new InvalidInput({ status: 400, message: `The request needs a ${yaml ? "YAML" : "JSON"} body.`, errors: [{ path: "", message: "empty body" }] }))
       if (yaml) {

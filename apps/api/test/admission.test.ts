@@ -99,4 +99,24 @@ describe("admission control", () => {
     expect(list.status).toBe(200)
     expect(list.body.items).toEqual([])
   })
+
+  it("a body sent without a Content-Length (chunked) is cut at the limit: 413, not read into memory whole", async () => {
+    const answer = await new Promise<number>((resolve, reject) => {
+      const req = request(`${served.url}/v1/leads`, { method: "POST", headers: { authorization: `Bearer ${api.keys.ingest}`, "content-type": "application/json", "transfer-encoding": "chunked" } })
+      req.on("response", (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      })
+      req.on("error", (e) => (e as NodeJS.ErrnoException).code === "EPIPE" || (e as NodeJS.ErrnoException).code === "ECONNRESET" ? undefined : reject(e))
+      const chunk = "x".repeat(64 * 1024)
+      let sent = 0
+      const pump = () => {
+        while (sent < 40 && req.write(chunk)) sent++
+        if (sent < 40) req.once("drain", () => { sent++; pump() })
+        else req.end()
+      }
+      pump()
+    })
+    expect(answer).toBe(413)
+  })
 })
