@@ -173,6 +173,18 @@ describe("handoff agreement", () => {
     expect(typoRes.stderr).toMatch(new RegExp(`typo\\.yaml:${lineOf(typo, "mqlThreshold")}:\\d+ {2}scoring\\.mqlThreshold`))
   })
 
+  it("validate refuses an alias bomb and a lookahead pattern with their lines, as faults rather than a crash", async () => {
+    const lines = ['lol0: &lol0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for (let i = 1; i < 9; i++) lines.push(`lol${i}: &lol${i} [${Array(9).fill(`*lol${i - 1}`).join(", ")}]`)
+    const bomb = await runCli(["agreement", "validate", file("bomb.yaml", `name: bomb\n${lines.join("\n")}\n`)], env)
+    expect(bomb.code).toBe(1)
+    expect(bomb.stderr).toMatch(/bomb\.yaml:3:\d+ {2}\(document\) {2}.*alias bomb/)
+    const lookahead = defaultAgreementYaml.replace(/matches: "[^"]*"/, 'matches: "vp(?!.*assistant)"')
+    const refused = await runCli(["agreement", "validate", file("lookahead.yaml", lookahead)], env)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(new RegExp(`lookahead\\.yaml:${lineOf(lookahead, "vp(?!")}:\\d+ {2}scoring\\.fit\\[0\\]\\.when\\.title\\.matches {2}.*lookahead and lookbehind`))
+  })
+
   it("validate accepts the default agreement", async () => {
     const res = await runCli(["agreement", "validate", file("default.yaml", defaultAgreementYaml)], env)
     expect(res.code).toBe(0)

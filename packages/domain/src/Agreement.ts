@@ -12,6 +12,7 @@
  */
 import { Schema } from "effect"
 import { validateCalendar } from "./BusinessTime.ts"
+import { DateOrDateTimeText } from "./CalendarDate.ts"
 import { Condition, FieldPredicate } from "./Condition.ts"
 import { durationMillis as durationOf, IsoDuration } from "./IsoDuration.ts"
 import { EventType } from "./Lead.ts"
@@ -434,7 +435,7 @@ const stageIndex = (s: WaterfallStage) => waterfallStages.indexOf(s)
 export const Signature = Schema.Struct({
   role: Schema.NonEmptyTrimmedString,
   name: Schema.NonEmptyTrimmedString,
-  signedAt: Schema.String.pipe(Schema.filter((s) => !Number.isNaN(Date.parse(s)) || "signedAt must be a date (YYYY-MM-DD) or date-time"))
+  signedAt: DateOrDateTimeText
 })
 
 /** A fixture event: its type, properties, and how long before the test's `at` it happened. */

@@ -79,6 +79,39 @@ describe("an invalid agreement is refused with the path and reason of every faul
     expectFault(doc, "scoring.fit[0].when.title.matches", /invalid regular expression/)
   })
 
+  it("a pattern RE2 cannot run in linear time (lookahead), with the rule's path", () => {
+    const doc = base()
+    doc.scoring.fit[0].when.title.matches = "vp(?!.*assistant)"
+    expectFault(doc, "scoring.fit[0].when.title.matches", /lookahead and lookbehind .* not supported/)
+  })
+
+  it("a pattern longer than 1,000 characters", () => {
+    const doc = base()
+    doc.scoring.fit[0].when.title.matches = "vp|".repeat(400)
+    expectFault(doc, "scoring.fit[0].when.title.matches", /at most 1000 characters/)
+  })
+
+  it("impossible calendar dates: a holiday on February 30th, a signature in month 13", () => {
+    const doc = base()
+    doc.calendar.holidays = ["2026-12-25", "2026-02-30"]
+    doc.signatures = [
+      { role: "VP Sales", name: "Dana", signedAt: "2026-13-01" },
+      { role: "VP Marketing", name: "Lee", signedAt: "2026-02-30T10:00:00Z" },
+      { role: "CRO", name: "Sam", signedAt: "2026-02-28" }
+    ]
+    const faults = faultsOf(doc)
+    expect(faults.map((f) => f.path).sort()).toEqual(["calendar.holidays[1]", "signatures[0].signedAt", "signatures[1].signedAt"])
+    expect(faults.find((f) => f.path === "signatures[0].signedAt")!.message).toMatch(/on a day that exists/)
+  })
+
+  it("a document nested deeper than any agreement is, as JSON", () => {
+    const doc = base()
+    let deep: unknown = "x"
+    for (let i = 0; i < 40; i++) deep = [deep]
+    doc.name = deep
+    expectFault(doc, "name[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]", /nested more than 32 levels/)
+  })
+
   it("a lead field that does not exist", () => {
     const doc = base()
     doc.scoring.fit[1].when = { employes: { gte: 50 } }
@@ -229,6 +262,31 @@ describe("an invalid agreement is refused with the path and reason of every faul
   it("a document that is not a mapping", () => {
     const result = parseAgreement("- just\n- a list\n")
     expect(Either.isLeft(result) && result.left.errors[0]!.message).toMatch(/mapping/)
+  })
+
+  it("a YAML alias bomb (billion laughs) is a fault with the line of its first alias, not an exception", () => {
+    const lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for (let i = 1; i < 9; i++) {
+      const [name, prev] = [String.fromCharCode(97 + i), String.fromCharCode(96 + i)]
+      lines.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(", ")}]`)
+    }
+    const result = parseAgreement(lines.join("\n"))
+    expect(Either.isLeft(result)).toBe(true)
+    const faults = Either.isLeft(result) ? result.left.errors : []
+    expect(faults).toEqual([expect.objectContaining({ path: "", message: expect.stringMatching(/aliases .* expand to more than 100 copies/), line: 2 })])
+  })
+
+  it("a few aliases are fine: anchors are ordinary YAML", () => {
+    const text = defaultAgreementYaml.replace("mqlThreshold: 50", "mqlThreshold: &line 50").replace("minFit: 10", "minFit: *line")
+    expect(text).toContain("*line")
+    expect(Either.getOrThrow(parseAgreement(text)).scoring.minFit).toBe(50)
+  })
+
+  it("over-deep and oversized YAML are faults, decided without parsing them", { timeout: 5_000 }, () => {
+    const deep = parseAgreement(`name: ${"[".repeat(100_000)}${"]".repeat(100_000)}`)
+    expect(Either.isLeft(deep) && deep.left.errors[0]!.message).toMatch(/nested too deeply/)
+    const big = parseAgreement(`name: x\n# ${"-".repeat(1_000_000)}\n`)
+    expect(Either.isLeft(big) && big.left.errors[0]!.message).toMatch(/more than the 1000000 an agreement may have/)
   })
 
   it("duplicate keys in YAML are a fault, not a silent overwrite", () => {

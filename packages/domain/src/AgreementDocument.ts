@@ -9,7 +9,7 @@
  * likewise reported together.
  */
 import { Data, Either, JSONSchema, ParseResult, Schema } from "effect"
-import { isMap, isSeq, parseDocument, stringify, type Node as YamlNode } from "yaml"
+import { isMap, isSeq, parseDocument, stringify, visit, type Node as YamlNode } from "yaml"
 import { Agreement } from "./Agreement.ts"
 
 export interface AgreementFault {
@@ -46,13 +46,74 @@ const invalid = (errors: ReadonlyArray<AgreementFault>): AgreementInvalid =>
       (errors.length > 3 ? "; …" : "")
   })
 
+/**
+ * Limits on the document itself, before its content is looked at. A real agreement is a
+ * few kilobytes, about eight levels deep, and uses an alias or two if any; these leave it
+ * ample room and refuse documents built to exhaust memory or the stack.
+ */
+export const agreementLimits = {
+  /** Characters of YAML or JSON text. */
+  maxLength: 1_000_000,
+  /** Nesting of mappings and lists. */
+  maxDepth: 32,
+  /**
+   * Alias expansions (`*name`) in a YAML document, counting what each expands to: an
+   * "alias bomb" (billion laughs) of a few hundred bytes expands into billions of nodes.
+   */
+  maxAliasCount: 100
+} as const
+
+/**
+ * How deep the text's `[`/`{` brackets go, outside quotes and comments. The YAML parser
+ * recurses per level and spends seconds before it gives up on a megabyte of `[[[[…`; this
+ * scan is linear and stops early. It is a guard, not a parser: brackets inside a plain
+ * scalar count too, which is why the bound it is held to is far above `maxDepth`.
+ */
+const bracketDepthOver = (text: string, bound: number): boolean => {
+  let depth = 0
+  let quote = ""
+  let comment = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!
+    if (comment) {
+      if (c === "\n") comment = false
+    } else if (quote !== "") {
+      if (c === "\\" && quote === '"') i++
+      else if (c === quote) quote = ""
+    } else if (c === '"' || c === "'") quote = c
+    else if (c === "#") comment = true
+    else if (c === "[" || c === "{") {
+      if (++depth > bound) return true
+    } else if ((c === "]" || c === "}") && depth > 0) depth--
+  }
+  return false
+}
+
+/** The first path deeper than `maxDepth`, or undefined. Iterative: the value may be deeper than the stack. */
+const tooDeep = (input: unknown, maxDepth: number): ReadonlyArray<PropertyKey> | undefined => {
+  const stack: Array<{ value: unknown; path: ReadonlyArray<PropertyKey> }> = [{ value: input, path: [] }]
+  while (stack.length > 0) {
+    const { path, value } = stack.pop()!
+    if (value === null || typeof value !== "object") continue
+    if (path.length >= maxDepth) return path
+    if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, path: [...path, i] }))
+    else for (const [k, v] of Object.entries(value)) stack.push({ value: v, path: [...path, k] })
+  }
+  return undefined
+}
+
 /** Decode an already-parsed value (JSON body, YAML tree) into an agreement. */
-export const decodeAgreement = (input: unknown): Either.Either<Agreement, AgreementInvalid> =>
-  Schema.decodeUnknownEither(Agreement, parseOptions)(input).pipe(
+export const decodeAgreement = (input: unknown): Either.Either<Agreement, AgreementInvalid> => {
+  const deep = tooDeep(input, agreementLimits.maxDepth)
+  if (deep !== undefined) {
+    return Either.left(invalid([{ path: formatPath(deep), message: `the document is nested more than ${agreementLimits.maxDepth} levels deep` }]))
+  }
+  return Schema.decodeUnknownEither(Agreement, parseOptions)(input).pipe(
     Either.mapLeft((error) =>
       invalid(ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => ({ path: formatPath(i.path), message: i.message })))
     )
   )
+}
 
 const lineCol = (text: string, offset: number): { line: number; column: number } => {
   let line = 1
@@ -86,14 +147,40 @@ const nodeAt = (root: YamlNode | null, path: string): YamlNode | undefined => {
  * come back with their line and column, schema faults with their path (and line).
  */
 export const parseAgreement = (text: string): Either.Either<Agreement, AgreementInvalid> => {
+  if (text.length > agreementLimits.maxLength) {
+    return Either.left(invalid([{ path: "", message: `the document is ${text.length} characters long, more than the ${agreementLimits.maxLength} an agreement may have` }]))
+  }
+  if (bracketDepthOver(text, 8 * agreementLimits.maxDepth)) {
+    return Either.left(invalid([{ path: "", message: `the document is nested too deeply (an agreement needs at most ${agreementLimits.maxDepth} levels)` }]))
+  }
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true })
   if (doc.errors.length > 0) {
     return Either.left(invalid(doc.errors.map((e) => {
       const at = lineCol(text, e.pos[0])
-      return { path: "", message: `YAML syntax: ${e.message.split("\n")[0]}`, line: at.line, column: at.column }
+      // the parser is recursive: it reports a document nested past the stack as this
+      const message = /maximum call stack/i.test(e.message)
+        ? `the document is nested too deeply (an agreement needs at most ${agreementLimits.maxDepth} levels)`
+        : `YAML syntax: ${e.message.split("\n")[0]}`
+      return { path: "", message, line: at.line, column: at.column }
     })))
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 })
+  let value: unknown
+  try {
+    value = doc.toJS({ maxAliasCount: agreementLimits.maxAliasCount })
+  } catch (e) {
+    // the only error toJS raises on a document that parsed is the alias limit
+    let first: YamlNode | undefined
+    visit(doc, { Alias: (_, node) => {
+      first = node
+      return visit.BREAK
+    } })
+    const range = first?.range
+    return Either.left(invalid([{
+      path: "",
+      message: `the document's aliases (*name) expand to more than ${agreementLimits.maxAliasCount} copies; refused as an alias bomb ("billion laughs"): write the values out (${(e as Error).message})`,
+      ...(range === undefined || range === null ? {} : lineCol(text, range[0]))
+    }]))
+  }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     return Either.left(invalid([{ path: "", message: "an agreement is a mapping (name, scoring, handRaise, tiers, routing, calendar, ...)" }]))
   }

@@ -28,6 +28,7 @@
  * decoded agreement/rep object, not a fresh copy — or the result of `compileCalendar`.
  */
 import { Data, Either } from "effect"
+import { calendarDayNumber, isCalendarDay } from "./CalendarDate.ts"
 
 // ---------------------------------------------------------------------------
 // Shapes
@@ -273,16 +274,8 @@ const parseClock = (text: unknown, allowMidnightEnd: boolean): number | undefine
 }
 
 /** Day number (days since 1970-01-01) of a `"YYYY-MM-DD"` date, or undefined. */
-const parseDate = (text: unknown): number | undefined => {
-  if (typeof text !== "string") return undefined
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text)
-  if (m === null) return undefined
-  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3])
-  const t = utcMillis(y, mo, d, 0)
-  const check = new Date(t)
-  if (check.getUTCFullYear() !== y || check.getUTCMonth() + 1 !== mo || check.getUTCDate() !== d) return undefined
-  return t / DAY
-}
+const parseDate = (text: unknown): number | undefined =>
+  typeof text === "string" && isCalendarDay(text) ? calendarDayNumber(text) : undefined
 
 /**
  * Every fault in a business calendar (the agreement's `calendar` section, or a rep's hours),

@@ -10,18 +10,105 @@
  * we know nothing about is neither "in the target range" nor "too small". Text
  * comparisons are case-insensitive; `matches` is a case-insensitive regular expression
  * searched anywhere in the text (anchor it with ^ and $ to match the whole value).
+ *
+ * `matches` uses RE2 syntax and runs on an RE2 engine (re2js), not on JavaScript's
+ * backtracking `RegExp`: the agreement is written by people and drafts come over the
+ * API, and a backtracking engine lets one pattern like `(a+)+$` freeze the process on a
+ * 40-character title. RE2 decides in time linear in the text, and has no backreferences
+ * or lookaround (those are what make linear time impossible), so such patterns are
+ * refused when the agreement is decoded rather than failing later.
  */
 import { Schema } from "effect"
+import { LRUCache } from "lru-cache"
+import { RE2JS } from "re2js"
 
 const Literal = Schema.Union(Schema.String, Schema.Number, Schema.Boolean)
 
-const validRegex = (s: string): boolean | string => {
-  try {
-    new RegExp(s, "i")
-    return true
-  } catch (e) {
-    return `invalid regular expression: ${(e as Error).message}`
+/** The longest `matches` pattern, in characters. */
+export const maxPatternLength = 1000
+/**
+ * The most instructions a compiled pattern may have. Matching is linear in the text, but
+ * the factor is the program's size: a short pattern such as `.{0,1000}x` compiles to
+ * 2,000 instructions and would take a third of a second on a 10,000-character value. A
+ * plain alternation of words compiles to about one instruction per character, so this
+ * leaves room for every pattern the length limit allows, except ones that blow up through
+ * large repeat counts.
+ */
+export const maxPatternProgram = 2000
+/**
+ * How many compiled patterns are kept. An agreement has a few dozen; previews and
+ * simulations of drafts add theirs, and a caller sending a new pattern with every
+ * request must not grow the process without bound: the least recently used ones go.
+ */
+export const patternCacheLimit = 500
+
+const patternCache = new LRUCache<string, RE2JS>({ max: patternCacheLimit })
+
+/** How many compiled patterns are held now (at most `patternCacheLimit`). */
+export const patternCacheSize = (): number => patternCache.size
+
+/**
+ * Compile a `matches` pattern (case-insensitive), or say why it cannot be one. Compiled
+ * patterns are cached, so a pattern checked when the agreement is decoded is not
+ * compiled again when leads are scored.
+ */
+export const compilePattern = (source: string): RE2JS | string => {
+  const cached = patternCache.get(source)
+  if (cached !== undefined) return cached
+  if (source.length > maxPatternLength) {
+    return `a pattern is at most ${maxPatternLength} characters (this one has ${source.length})`
   }
+  let compiled: RE2JS
+  try {
+    compiled = RE2JS.compile(source, RE2JS.CASE_INSENSITIVE)
+  } catch (e) {
+    const why = unsupportedFeature(source) ?? (e as Error).message.replace(/^error parsing regexp: /, "")
+    return `invalid regular expression (RE2 syntax, linear-time: https://github.com/google/re2/wiki/Syntax): ${why}`
+  }
+  const size = programSize(compiled)
+  if (size !== undefined && size > maxPatternProgram) {
+    return `the pattern is too complex: it compiles to ${size} instructions, more than ${maxPatternProgram} (large repeat counts such as {500} or .{0,1000} multiply its size)`
+  }
+  patternCache.set(source, compiled)
+  return compiled
+}
+
+/**
+ * The feature RE2 refuses that a pattern uses, for a clearer message than the parser's
+ * (which calls `(?<=x)` an "invalid named capture"). A plain scan, outside character classes.
+ */
+const unsupportedFeature = (source: string): string | undefined => {
+  let inClass = false
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]
+    if (c === "\\") {
+      const next = source[i + 1] ?? ""
+      if (!inClass && next >= "1" && next <= "9") return "backreferences (\\1, \\2, …) are not supported"
+      i++
+    } else if (inClass) {
+      if (c === "]") inClass = false
+    } else if (c === "[") {
+      inClass = true
+      if (source[i + 1] === "]") i++
+    } else if (c === "(" && source[i + 1] === "?") {
+      const after = source.slice(i + 2, i + 4)
+      if (after[0] === "=" || after[0] === "!" || after === "<=" || after === "<!") {
+        return "lookahead and lookbehind ((?=…), (?!…), (?<=…), (?<!…)) are not supported"
+      }
+    }
+  }
+  return undefined
+}
+
+/** The compiled program's instruction count; re2js does not type it, so it is read with care. */
+const programSize = (compiled: RE2JS): number | undefined => {
+  const prog = (compiled.re2() as { prog?: { numInst?: () => number } }).prog
+  return typeof prog?.numInst === "function" ? prog.numInst() : undefined
+}
+
+const validPattern = (s: string): boolean | string => {
+  const compiled = compilePattern(s)
+  return typeof compiled === "string" ? compiled : true
 }
 
 export const Condition = Schema.Struct({
@@ -29,7 +116,7 @@ export const Condition = Schema.Struct({
   ne: Schema.optional(Literal),
   in: Schema.optional(Schema.Array(Literal)),
   notIn: Schema.optional(Schema.Array(Literal)),
-  matches: Schema.optional(Schema.String.pipe(Schema.filter(validRegex))),
+  matches: Schema.optional(Schema.String.pipe(Schema.filter(validPattern))),
   lt: Schema.optional(Schema.Number),
   lte: Schema.optional(Schema.Number),
   gt: Schema.optional(Schema.Number),
@@ -52,14 +139,11 @@ export const FieldPredicate = <K extends Schema.Schema<string, string, never>>(k
 
 export type FieldPredicate = Readonly<Record<string, Condition>>
 
-const regexCache = new Map<string, RegExp>()
-const regexOf = (source: string): RegExp => {
-  let re = regexCache.get(source)
-  if (re === undefined) {
-    re = new RegExp(source, "i")
-    regexCache.set(source, re)
-  }
-  return re
+/** A decoded condition's pattern, compiled; a pattern that never went through the schema throws here. */
+const patternOf = (source: string): RE2JS => {
+  const compiled = compilePattern(source)
+  if (typeof compiled === "string") throw new Error(`matches /${source}/: ${compiled}`)
+  return compiled
 }
 
 const same = (a: unknown, b: string | number | boolean): boolean =>
@@ -84,7 +168,7 @@ export const testCondition = (c: Condition, value: unknown): boolean => {
   if (!present) return false
   if (c.eq !== undefined && !same(value, c.eq)) return false
   if (c.in !== undefined && !c.in.some((x) => same(value, x))) return false
-  if (c.matches !== undefined && !regexOf(c.matches).test(String(value))) return false
+  if (c.matches !== undefined && !patternOf(c.matches).test(String(value))) return false
   const numeric = c.lt !== undefined || c.lte !== undefined || c.gt !== undefined || c.gte !== undefined || c.between !== undefined
   if (numeric) {
     const n = asNumber(value)

@@ -3,6 +3,7 @@
  * the behavioral events they generate, the accounts they belong to and the reps who
  * work them. Every shape here is an `effect/Schema`, so edges decode into them.
  */
+import { domainToASCII } from "node:url"
 import { Schema } from "effect"
 
 // ---------------------------------------------------------------------------
@@ -24,38 +25,74 @@ export type AccountId = typeof AccountId.Type
 
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 
-/** An email address as given on a form; validated loosely (`x@y.z`). */
+/**
+ * Text as identity compares it: Unicode NFKC, lower case, trimmed. NFKC rather than NFC
+ * because it also folds compatibility forms — fullwidth `ｄａｎａ＠ａｃｍｅ．ｃｏｍ` typed with
+ * an East Asian input method, ligatures — into the letters they stand for; it composes
+ * like NFC, so `zoë` typed as `e` + combining diaeresis is the same as `ë`. (RFC 6532 asks
+ * only for NFC in the local part, so in principle `ｄａｎａ@` and `dana@` could be different
+ * mailboxes; no mail system hands those out separately, and the identity would split
+ * every time a form is filled in with a different keyboard.)
+ */
+const foldText = (s: string): string => s.normalize("NFKC").toLowerCase().normalize("NFKC").trim()
+
+/** An email address as given on a form; validated loosely (`x@y.z`, after folding fullwidth forms). */
 export const Email = Schema.Trimmed.pipe(
-  Schema.filter((s) => emailPattern.test(s) || "must be an email address like jane@acme.com"),
+  Schema.filter((s) => emailPattern.test(s.normalize("NFKC")) || "must be an email address like jane@acme.com"),
   Schema.annotations({ identifier: "Email" })
 )
 
 /**
- * The dedupe key of a lead. Lower-cased and trimmed; for the big free-mail providers
- * that ignore dots and `+tags` (gmail), those are removed too, so `Jane.Doe+webinar@GMail.com`
- * and `janedoe@gmail.com` are one lead. Corporate addresses keep their local part as
- * written (some companies route `first.last` and `firstlast` to different people).
+ * The canonical form of a domain name, the one key accounts and leads are matched by:
+ * NFKC, then IDNA (UTS #46) to its ASCII form — `bücher.de` and `xn--bcher-kva.de` are
+ * both `xn--bcher-kva.de` — lower case, without the trailing dot of a fully qualified
+ * name (`acme.com.`). The ASCII form, not the Unicode one, because it is what DNS and
+ * mail use, because every domain already stored as an account is ASCII, and because it
+ * shows a look-alike (`аcme.com` with a Cyrillic `а` is `xn--cme-5cd.com`) for what it
+ * is. A name IDNA refuses (spaces, `a_b` labels that are not host names) keeps its folded
+ * text, so nothing is lost; the account API refuses those anyway.
+ */
+export const normalizeDomain = (name: string): string => {
+  const folded = foldText(name)
+  const ascii = domainToASCII(folded)
+  return (ascii === "" ? folded : ascii).replace(/\.+$/, "")
+}
+
+/**
+ * The domain a website or domain field names: `https://www.Acme.com/about` → `acme.com`
+ * (scheme, `www.`, path, query and fragment dropped, then `normalizeDomain`).
+ */
+export const domainOfWebsite = (raw: string): string =>
+  normalizeDomain(foldText(raw).replace(/^[a-z][a-z0-9+.-]*:\/\//, "").replace(/[/?#].*$/, "").replace(/^www\./, ""))
+
+/**
+ * The dedupe key of a lead: the address folded (`foldText`: NFKC, lower case, trimmed)
+ * and its domain in canonical form (`normalizeDomain`). For gmail (and googlemail, the
+ * same mailboxes), which ignore dots and `+tags`, those are removed too, so
+ * `Jane.Doe+webinar@GMail.com` and `janedoe@gmail.com` are one lead. Every other address
+ * keeps its local part as written: other providers' `+tags` and company addresses are
+ * not folded (some companies route `first.last` and `firstlast` to different people).
  */
 export const normalizeEmail = (email: string): string => {
-  const lower = email.trim().toLowerCase()
-  const at = lower.lastIndexOf("@")
-  if (at < 0) return lower
-  let local = lower.slice(0, at)
-  let domain = lower.slice(at + 1)
+  const folded = foldText(email)
+  const at = folded.lastIndexOf("@")
+  if (at < 0) return folded
+  let local = folded.slice(0, at)
+  let domain = normalizeDomain(folded.slice(at + 1))
   if (domain === "googlemail.com") domain = "gmail.com"
   if (domain === "gmail.com") local = local.split("+")[0]!.replaceAll(".", "")
   return `${local}@${domain}`
 }
 
-/** The domain part of an email address, lower-cased. */
+/** The domain part of an email address, in canonical form (`normalizeDomain`). */
 export const emailDomain = (email: string): string => {
-  const lower = email.trim().toLowerCase()
-  return lower.slice(lower.lastIndexOf("@") + 1)
+  const folded = foldText(email)
+  return normalizeDomain(folded.slice(folded.lastIndexOf("@") + 1))
 }
 
 /**
  * Free-mail and ISP domains: an address there says nothing about the company, so such
- * leads are never matched to an account by domain.
+ * leads are never matched to an account by domain. Compared in canonical form.
  */
 export const freeMailDomains: ReadonlySet<string> = new Set([
   "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "ymail.com", "hotmail.com",
@@ -71,7 +108,7 @@ export const accountDomainOf = (email: string, declaredDomain?: string): string 
   const fromEmail = emailDomain(email)
   if (!freeMailDomains.has(fromEmail)) return fromEmail
   if (declaredDomain === undefined) return undefined
-  const d = declaredDomain.trim().toLowerCase().replace(/^https?:\/\//, "").replace(/^www\./, "").split("/")[0]!
+  const d = domainOfWebsite(declaredDomain)
   return d === "" || freeMailDomains.has(d) ? undefined : d
 }
 

@@ -12,7 +12,7 @@ import {
   type WebhookSubscription
 } from "@handoff/db"
 import {
-  Account, AccountDirectory, AgreementStore, Email, freeMailDomains, LedgerEntryKind, Rep, type RepId, RepDirectory,
+  Account, AccountDirectory, AgreementStore, domainOfWebsite, Email, freeMailDomains, LedgerEntryKind, Rep, type RepId, RepDirectory,
   RepNotFound, RepRole, RotationLedger, SkipReason, Transactor, validateCalendar, WorkingHours
 } from "@handoff/domain"
 import { Clock, Config, Effect, Option, Schema } from "effect"
@@ -86,10 +86,6 @@ const RepView = Rep.annotations({ identifier: "Rep" })
 // ---------------------------------------------------------------------------
 // Accounts
 // ---------------------------------------------------------------------------
-
-/** `https://www.Acme.com/about` → `acme.com`. */
-export const normalizeDomain = (raw: string): string =>
-  raw.trim().toLowerCase().replace(/^[a-z]+:\/\//, "").replace(/^www\./, "").replace(/[/?#].*$/, "").replace(/\.$/, "")
 
 const domainPattern = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/
 
@@ -303,7 +299,7 @@ export const adminRoutes = [
     roles: ["admin"],
     tag: "Accounts",
     summary: "Create or replace an account",
-    description: "The account leads are matched to by email domain. The domain is normalized (lower case, without `www.`); free-mail domains cannot be accounts. Fields not given take their defaults (named and activeOutbound false). `ownerRepId` must be a known rep. 201 when new, 200 when replaced.",
+    description: "The account leads are matched to by email domain. The domain is normalized (Unicode NFKC, then its IDNA ASCII form — `bücher.de` is `xn--bcher-kva.de` — lower case, without `www.` or a trailing dot), the same form leads' email domains are matched in; free-mail domains cannot be accounts. Fields not given take their defaults (named and activeOutbound false). `ownerRepId` must be a known rep. 201 when new, 200 when replaced.",
     params: Schema.Struct({ domain: Text(300) }),
     body: AccountBody,
     response: AccountView,
@@ -311,7 +307,7 @@ export const adminRoutes = [
     also: { 201: "Created." },
     handler: ({ body, params }) =>
       Effect.gen(function*() {
-        const domain = normalizeDomain(params.domain)
+        const domain = domainOfWebsite(params.domain)
         const errors: Array<FieldError> = []
         const fault = domainFault(domain)
         if (fault !== undefined) errors.push({ path: "path.domain", message: fault })
@@ -341,7 +337,7 @@ export const adminRoutes = [
     status: 200,
     handler: ({ params }) =>
       Effect.gen(function*() {
-        const domain = normalizeDomain(params.domain)
+        const domain = domainOfWebsite(params.domain)
         const found = yield* (yield* AccountDirectory).findByDomain(domain)
         if (Option.isNone(found)) return yield* Effect.fail(new NotFound({ message: `No account for ${domain}.` }))
         return { body: accountView(found.value) }
@@ -392,7 +388,7 @@ export const adminRoutes = [
         const accounts: Array<Account> = []
         body.accounts.forEach((a, i) => {
           const { domain: raw, ...fields } = a
-          const domain = normalizeDomain(raw)
+          const domain = domainOfWebsite(raw)
           const fault = domainFault(domain)
           if (fault !== undefined) errors.push({ path: `accounts.${i}.domain`, message: fault })
           else if (seen.has(domain)) errors.push({ path: `accounts.${i}.domain`, message: `${domain} is already listed at accounts.${seen.get(domain)}` })

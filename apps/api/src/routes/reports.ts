@@ -18,7 +18,7 @@ import {
   RejectionsReportSchema, SlaReportSchema, WaterfallReportSchema
 } from "@handoff/db"
 import { CalibrationOutcome, CalibrationWithScorecardSchema, ScorecardQueries } from "@handoff/db"
-import { AgreementStore, AttributionModel } from "@handoff/domain"
+import { AgreementStore, AttributionModel, calendarDayNumber } from "@handoff/domain"
 import { Clock, Effect, ParseResult, Schema } from "effect"
 import { longDeadlineMs, route } from "../http.ts"
 import { InvalidInput } from "../problem.ts"
@@ -32,10 +32,7 @@ const isoDay = /^(\d{4})-(\d{2})-(\d{2})$/
 const isoDateTime = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i
 
 /** A real calendar day (not 2026-02-30, which `Date` would roll over into March). */
-const realDay = (s: string): boolean => {
-  const d = new Date(`${s.slice(0, 10)}T00:00:00Z`)
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s.slice(0, 10)
-}
+const realDay = (s: string): boolean => calendarDayNumber(s) !== undefined
 
 /**
  * A query date: a day (`2026-01-05`, UTC) or a date-time with a zone. A day alone means
