@@ -152,6 +152,31 @@ describe("signing, backoff, the address guard, Slack", () => {
     expect(allowed.filter((a) => isPrivateAddress(a))).toEqual([])
   })
 
+  // loopback, private and metadata addresses dressed in every IPv6 form that reaches an IPv4 host
+  const hiddenPrivate = [
+    "::7f00:1", "::127.0.0.1", "0:0:0:0:0:0:7f00:1", // IPv4-compatible
+    "::ffff:7f00:1", "::FFFF:7F00:0001", "0000:0000:0000:0000:0000:ffff:127.0.0.1", "::ffff:a9fe:a9fe", // IPv4-mapped
+    "::ffff:0:7f00:1", "::ffff:0:10.0.0.1", // SIIT
+    "64:ff9b::7f00:1", "64:ff9b::10.1.2.3", "64:ff9b:1::a00:1", // NAT64, well-known and local-use
+    "2002:7f00:1::", "2002:a9fe:a9fe::1", "2002:c0a8:0101::", // 6to4 of loopback, metadata, 192.168.1.1
+    "2001:0:4136:e378:8000:63bf:80ff:fffe", // Teredo whose client is 127.0.0.1 (stored inverted)
+    "2001:db8::1", "fec0::1", "100::1", "ff02::1", "fe80::1%eth0"
+  ]
+
+  it("refuses every IPv6 form of a private, loopback or link-local address; allows the public ones", () => {
+    expect(hiddenPrivate.filter((a) => !isPrivateAddress(a))).toEqual([])
+    const publicForms = ["2606:4700:4700::1111", "2a00:1450:4001:81c::200e", "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1"]
+    expect(publicForms.filter((a) => isPrivateAddress(a))).toEqual([])
+  })
+
+  it("refuses those forms as webhook URLs, and on the address a delivery would connect to", async () => {
+    for (const address of ["::7f00:1", "::ffff:0:7f00:1", "2002:7f00:1::", "64:ff9b::7f00:1", "::ffff:7f00:1"]) {
+      expect(await webhookUrlFault(`http://[${address}]/hook`, false), address).toMatch(/private or loopback/)
+      const attempt = await post(`http://[${address}]:9/hook`, "{}", {}, { timeoutMs: 500, allowPrivate: false })
+      expect(attempt.error, address).toMatch(/private or loopback/)
+    }
+  })
+
   it("refuses private and loopback webhook URLs unless allowed, and non-http schemes always", async () => {
     expect(await webhookUrlFault("http://127.0.0.1:9/x", false)).toMatch(/private or loopback/)
     expect(await webhookUrlFault("http://localhost:9/x", false)).toMatch(/private or loopback/)
