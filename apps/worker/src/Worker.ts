@@ -24,7 +24,7 @@ import { type SqlRunner, tryJobLock } from "@handoff/db"
 import { Handoff, Transactor } from "@handoff/domain"
 import type { SweepReport } from "@handoff/domain/Sweeps"
 import { Cause, Config, ConfigError, Duration, Effect, Either, Fiber, type ManagedRuntime } from "effect"
-import { deliverOnce, type DeliveryConfig } from "./delivery.ts"
+import { type DeliveryConfig, makeDispatcher } from "./delivery.ts"
 import { jsonLogger, type Logger } from "./log.ts"
 import { StoreOutage } from "./outage.ts"
 
@@ -105,6 +105,8 @@ export const workerConfig: Config.Config<WorkerConfig> = Config.all({
     intervalMs: positiveInt("HANDOFF_WORKER_DELIVERY_INTERVAL_MS", 1_000),
     batchSize: positiveInt("HANDOFF_WORKER_DELIVERY_BATCH", 100),
     timeoutMs: positiveInt("HANDOFF_WEBHOOK_TIMEOUT_MS", 5_000),
+    concurrency: positiveInt("HANDOFF_WEBHOOK_CONCURRENCY", 16),
+    perSubscription: positiveInt("HANDOFF_WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION", 2),
     allowPrivate: Config.boolean("HANDOFF_WEBHOOK_ALLOW_PRIVATE").pipe(Config.withDefault(false)),
     maxAgeMs: positiveInt("HANDOFF_WEBHOOK_MAX_AGE_MS", 24 * 3_600_000)
   }),
@@ -202,14 +204,13 @@ export const runWorker = <R = never>(config: WorkerConfig, options: WorkerOption
         Effect.forever
       )
 
+    // attempts run in the background of the passes; a pass only fans out, claims free slots and starts them
+    const dispatcher = makeDispatcher(config.delivery)
     const delivery = Effect.gen(function*() {
-      const d = config.delivery
-      for (let i = 0; i < config.maxBatchesPerTick; i++) {
-        const started = Date.now()
-        const summary = yield* guarded("delivery", Effect.map(deliverOnce({ batchSize: d.batchSize, timeoutMs: d.timeoutMs, allowPrivate: d.allowPrivate, maxAgeMs: d.maxAgeMs }), (s) => ({ ...s, claimed: s.fannedOut + s.delivered + s.retried + s.deadLettered })), { fannedOut: 0, delivered: 0, retried: 0, deadLettered: 0, claimed: 0 })
-        if (summary.claimed > 0) log.info("sweep", { sweep: "delivery", ...summary, ms: Date.now() - started })
-        if (summary.claimed < d.batchSize) return
-      }
+      const started = Date.now()
+      const none = { fannedOut: 0, delivered: 0, retried: 0, deadLettered: 0, started: 0, inFlight: 0, claimed: 0 }
+      const summary = yield* guarded("delivery", Effect.map(dispatcher.pass, (s) => ({ ...s, claimed: s.fannedOut + s.started + s.delivered + s.retried + s.deadLettered })), none)
+      if (summary.claimed > 0) log.info("sweep", { sweep: "delivery", ...summary, ms: Date.now() - started })
     })
 
     const snapshot = Effect.gen(function*() {
@@ -238,12 +239,13 @@ export const runWorker = <R = never>(config: WorkerConfig, options: WorkerOption
       intervalsMs: Object.fromEntries(config.jobs.map((j) => [j, config[j].intervalMs])),
       snapshotHook: options.weeklySnapshot !== undefined
     })
-    yield* Effect.all(config.jobs.map((j) => jobs[j]), { concurrency: "unbounded", discard: true })
+    // on stop, attempts in flight are aborted and put back in line (sent again later), not waited for
+    yield* Effect.all(config.jobs.map((j) => jobs[j]), { concurrency: "unbounded", discard: true }).pipe(Effect.onInterrupt(() => dispatcher.stop))
     return yield* Effect.never
   })
 
 /** Whatever the outbox delivery pass needs from the runtime. */
-export type DeliveryServices = Effect.Effect.Context<ReturnType<typeof deliverOnce>>
+export type DeliveryServices = Effect.Effect.Context<ReturnType<typeof makeDispatcher>["pass"]>
 
 /** A worker running in the background of a runtime: `stop` stops claiming and waits for the running batch to commit. */
 export interface RunningWorker {

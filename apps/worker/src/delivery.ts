@@ -13,9 +13,15 @@
  * - URLs resolving to private, loopback or link-local addresses are refused unless
  *   `allowPrivate`; the check is made on the address actually connected to (no DNS
  *   rebinding), and redirects are not followed.
+ * - Every attempt has a total deadline (`timeoutMs`: connect, headers and body together), so
+ *   a receiver that trickles a byte at a time is cut like one that never answers. The
+ *   worker's dispatcher (`makeDispatcher`) runs attempts in the background with bounded
+ *   concurrency, overall and per subscription: a slow or hanging receiver holds its own
+ *   slots, never another subscriber's deliveries. Stopping aborts attempts in flight; they
+ *   are put back in line, to be sent again.
  */
 import { DeliveryQueries, type ClaimedDelivery } from "@handoff/db"
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Fiber } from "effect"
 import { createHmac } from "node:crypto"
 import { request as httpRequest } from "node:http"
 import { request as httpsRequest } from "node:https"
@@ -26,7 +32,7 @@ import { slackMessage } from "./slack.ts"
 export interface DeliveryConfig {
   /** Outbox rows / deliveries claimed per pass. */
   readonly batchSize: number
-  /** Per-request timeout. */
+  /** Total deadline of one attempt: connecting, sending, and reading the answer. */
   readonly timeoutMs: number
   /** Allow webhook URLs that resolve to private or loopback addresses (tests, local dev). */
   readonly allowPrivate: boolean
@@ -35,6 +41,9 @@ export interface DeliveryConfig {
   /** First retry delay before jitter (default 10 s); doubles per attempt up to `maxDelayMs` (default 1 h). */
   readonly baseDelayMs?: number
   readonly maxDelayMs?: number
+  /** The dispatcher's bounds: attempts in flight at once (default 16), and per subscription (default 2). */
+  readonly concurrency?: number
+  readonly perSubscription?: number
 }
 
 export interface DeliverySummary {
@@ -64,8 +73,11 @@ interface Attempt {
   readonly error: string
 }
 
-/** POST `body` to `url` (no redirects; the connected address is checked unless private addresses are allowed). */
-export const post = (url: string, body: string, headers: Record<string, string>, options: { readonly timeoutMs: number; readonly allowPrivate: boolean }): Promise<Attempt> =>
+/**
+ * POST `body` to `url` (no redirects; the connected address is checked unless private
+ * addresses are allowed), cut at `timeoutMs` whatever the socket does, or when `signal` aborts.
+ */
+export const post = (url: string, body: string, headers: Record<string, string>, options: { readonly timeoutMs: number; readonly allowPrivate: boolean; readonly signal?: AbortSignal }): Promise<Attempt> =>
   new Promise((resolve) => {
     let parsed: URL
     try {
@@ -81,16 +93,20 @@ export const post = (url: string, body: string, headers: Record<string, string>,
     }
     const send = parsed.protocol === "https:" ? httpsRequest : httpRequest
     let settled = false
+    // the deadline covers the whole attempt; a socket timeout alone resets with every byte
+    const deadline = setTimeout(() => req.destroy(new Error(`timed out after ${options.timeoutMs} ms`)), options.timeoutMs)
+    const onAbort = () => req.destroy(new Error("aborted: the worker is stopping (it will be sent again)"))
     const done = (a: Attempt) => {
       if (!settled) {
         settled = true
+        clearTimeout(deadline)
+        options.signal?.removeEventListener("abort", onAbort)
         resolve(a)
       }
     }
     const req = send(parsed, {
       method: "POST",
       headers: { ...headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), "user-agent": "Handoff-Webhooks/1" },
-      timeout: options.timeoutMs,
       ...(options.allowPrivate ? {} : { lookup: guardedLookup })
     }, (res) => {
       const status = res.statusCode ?? 0
@@ -102,44 +118,115 @@ export const post = (url: string, body: string, headers: Record<string, string>,
       res.on("end", () => done(status >= 200 && status < 300 ? { ok: true, status, error: "" } : { ok: false, status, error: `HTTP ${status}${status >= 300 && status < 400 ? " (redirects are not followed)" : ""}${text === "" ? "" : `: ${text.slice(0, 200)}`}` }))
       res.on("error", (e) => done({ ok: false, status, error: e.message }))
     })
-    req.on("timeout", () => {
-      req.destroy(new Error(`timed out after ${options.timeoutMs} ms`))
-    })
     req.on("error", (e) => done({ ok: false, status: null, error: e instanceof UrlRefused ? e.message : e.message || String(e) }))
+    if (options.signal?.aborted === true) onAbort()
+    else options.signal?.addEventListener("abort", onAbort, { once: true })
     req.end(body)
   })
 
-/** One pass: fan new outbox rows out to matching subscriptions, then attempt due deliveries. */
+type Outcome = "delivered" | "retry" | "dead"
+
+/** The lease a claim takes: the attempt's deadline and a margin, so a worker that dies mid-call frees it for a retry. */
+const leaseMs = (config: DeliveryConfig): number => config.timeoutMs * 2 + 5_000
+
+/** One attempt of a claimed delivery, and its outcome recorded: delivered, retry later (with backoff), or dead-lettered. */
+const attempt = (d: ClaimedDelivery, config: DeliveryConfig, signal?: AbortSignal): Effect.Effect<Outcome, never, DeliveryQueries> =>
+  Effect.gen(function*() {
+    const queries = yield* DeliveryQueries
+    const sentAt = new Date(yield* Clock.currentTimeMillis)
+    const body = d.format === "slack" ? JSON.stringify(slackMessage(d.topic, d.payload)) : deliveryBody(d)
+    const result = yield* Effect.promise(() =>
+      post(d.url, body, { "handoff-signature": signature(d.secret, body, sentAt), "handoff-event-id": d.outboxId, "handoff-topic": d.topic }, { ...config, ...(signal === undefined ? {} : { signal }) })
+    )
+    const at = new Date(yield* Clock.currentTimeMillis)
+    if (result.ok) {
+      yield* queries.delivered(d.id, at, result.status ?? 200)
+      return "delivered" as const
+    }
+    if (signal?.aborted === true) {
+      // not the receiver's fault: back in line at once, no backoff, nothing dead-lettered
+      yield* queries.failed(d.id, at, { status: null, error: result.error, retryAt: at })
+      return "retry" as const
+    }
+    const retryAt = new Date(at.getTime() + retryDelay(d.attempts, config.baseDelayMs ?? 10_000, config.maxDelayMs ?? 3_600_000))
+    const expired = retryAt.getTime() - d.firstAttemptAt.getTime() > config.maxAgeMs
+    yield* queries.failed(d.id, at, { status: result.status, error: result.error, retryAt: expired ? null : retryAt })
+    return expired ? "dead" as const : "retry" as const
+  })
+
+const summarize = (fannedOut: number, outcomes: ReadonlyArray<Outcome>): DeliverySummary => ({
+  fannedOut,
+  delivered: outcomes.filter((o) => o === "delivered").length,
+  retried: outcomes.filter((o) => o === "retry").length,
+  deadLettered: outcomes.filter((o) => o === "dead").length
+})
+
+/**
+ * One pass that waits for its attempts: fan new outbox rows out to matching subscriptions,
+ * then attempt due deliveries (for one-off runs and tests; the worker runs `makeDispatcher`).
+ */
 export const deliverOnce = (config: DeliveryConfig): Effect.Effect<DeliverySummary, never, DeliveryQueries> =>
   Effect.gen(function*() {
     const queries = yield* DeliveryQueries
     const now = new Date(yield* Clock.currentTimeMillis)
     const fan = yield* queries.fanOut(now, config.batchSize)
-    // the lease covers the call and its timeout: a worker that dies mid-call frees it for a retry
-    const claimed = yield* queries.claim(now, config.batchSize, config.timeoutMs * 2 + 5_000)
-    const base = config.baseDelayMs ?? 10_000
-    const cap = config.maxDelayMs ?? 3_600_000
-    const outcomes = yield* Effect.forEach(claimed, (d) =>
-      Effect.gen(function*() {
-        const sentAt = new Date(yield* Clock.currentTimeMillis)
-        const body = d.format === "slack" ? JSON.stringify(slackMessage(d.topic, d.payload)) : deliveryBody(d)
-        const attempt = yield* Effect.promise(() =>
-          post(d.url, body, { "handoff-signature": signature(d.secret, body, sentAt), "handoff-event-id": d.outboxId, "handoff-topic": d.topic }, config)
-        )
-        const at = new Date(yield* Clock.currentTimeMillis)
-        if (attempt.ok) {
-          yield* queries.delivered(d.id, at, attempt.status ?? 200)
-          return "delivered" as const
-        }
-        const retryAt = new Date(at.getTime() + retryDelay(d.attempts, base, cap))
-        const expired = retryAt.getTime() - d.firstAttemptAt.getTime() > config.maxAgeMs
-        yield* queries.failed(d.id, at, { status: attempt.status, error: attempt.error, retryAt: expired ? null : retryAt })
-        return expired ? "dead" as const : "retry" as const
-      }), { concurrency: 8 })
-    return {
-      fannedOut: fan.deliveries,
-      delivered: outcomes.filter((o) => o === "delivered").length,
-      retried: outcomes.filter((o) => o === "retry").length,
-      deadLettered: outcomes.filter((o) => o === "dead").length
-    }
+    const claimed = yield* queries.claim(now, config.batchSize, leaseMs(config))
+    const outcomes = yield* Effect.forEach(claimed, (d) => attempt(d, config), { concurrency: config.concurrency ?? 16 })
+    return summarize(fan.deliveries, outcomes)
   })
+
+export interface DeliverySummaryInFlight extends DeliverySummary {
+  /** Attempts started by this pass, and still running after it. */
+  readonly started: number
+  readonly inFlight: number
+}
+
+/** The worker's delivery loop: passes that start attempts in the background and return at once. */
+export interface Dispatcher {
+  /** Fan out, then claim and start as many due deliveries as there are free slots; the outcomes counted are those finished since the last pass. */
+  readonly pass: Effect.Effect<DeliverySummaryInFlight, never, DeliveryQueries>
+  /** Abort every attempt in flight and wait until each is put back in line. */
+  readonly stop: Effect.Effect<void>
+}
+
+export const makeDispatcher = (config: DeliveryConfig): Dispatcher => {
+  const concurrency = config.concurrency ?? 16
+  const perSubscription = config.perSubscription ?? 2
+  const running = new Map<string, { readonly subscriptionId: string; readonly abort: AbortController; fiber?: Fiber.RuntimeFiber<Outcome> }>()
+  let finished: Array<Outcome> = []
+
+  const pass: Dispatcher["pass"] = Effect.gen(function*() {
+    const queries = yield* DeliveryQueries
+    const now = new Date(yield* Clock.currentTimeMillis)
+    const fan = yield* queries.fanOut(now, config.batchSize)
+    const free = Math.min(config.batchSize, concurrency - running.size)
+    let started = 0
+    if (free > 0) {
+      const busy = new Map<string, number>()
+      for (const r of running.values()) busy.set(r.subscriptionId, (busy.get(r.subscriptionId) ?? 0) + 1)
+      const claimed = yield* queries.claim(now, free, leaseMs(config), { perSubscription, busy })
+      for (const d of claimed) {
+        const entry: { subscriptionId: string; abort: AbortController; fiber?: Fiber.RuntimeFiber<Outcome> } = { subscriptionId: d.subscriptionId, abort: new AbortController() }
+        running.set(d.id, entry)
+        // each attempt on a fiber of its own, outside the pass (and interruptible, whatever the pass is)
+        entry.fiber = yield* Effect.forkDaemon(Effect.interruptible(attempt(d, config, entry.abort.signal)).pipe(
+          Effect.tap((o) => Effect.sync(() => finished.push(o))),
+          Effect.ensuring(Effect.sync(() => running.delete(d.id)))
+        ))
+        started++
+      }
+    }
+    const outcomes = finished
+    finished = []
+    return { ...summarize(fan.deliveries, outcomes), started, inFlight: running.size }
+  })
+
+  const stop: Dispatcher["stop"] = Effect.gen(function*() {
+    const entries = [...running.values()]
+    for (const e of entries) e.abort.abort()
+    // each aborted attempt records itself as due again, then ends
+    yield* Effect.forEach(entries, (e) => (e.fiber === undefined ? Effect.void : Fiber.await(e.fiber)), { discard: true })
+  })
+
+  return { pass, stop }
+}

@@ -11,7 +11,7 @@ import { createHmac, randomBytes } from "node:crypto"
 import { createServer, type IncomingMessage, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import pg from "pg"
-import { deliverOnce, type DeliveryConfig, post, retryDelay, signature } from "../src/delivery.ts"
+import { deliverOnce, type DeliveryConfig, makeDispatcher, post, retryDelay, signature } from "../src/delivery.ts"
 import { slackMessage } from "../src/slack.ts"
 import { isPrivateAddress, webhookUrlFault } from "../src/ssrf.ts"
 import { postgresAvailable, postgresUrl } from "./fixtures.ts"
@@ -279,6 +279,87 @@ describe.each(engines)("delivery on %s", (engine) => {
     await runtime.runPromise(deliverOnce(cfg))
     expect(r.received.length).toBe(tries + 1)
   })
+})
+
+/** A receiver that answers 200 at once, then trickles its body a byte every 200 ms and never ends it (a tarpit). */
+const tarpit = async () => {
+  let connections = 0
+  const timers = new Set<NodeJS.Timeout>()
+  const server: Server = createServer((req, res) => {
+    connections++
+    req.resume()
+    res.writeHead(200, { "content-type": "text/plain" })
+    const t = setInterval(() => res.write("."), 200)
+    timers.add(t)
+    res.on("close", () => {
+      clearInterval(t)
+      timers.delete(t)
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
+  closers.push(() => new Promise((r) => {
+    for (const t of timers) clearInterval(t)
+    server.closeAllConnections()
+    server.close(() => r())
+  }))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/tarpit`, connections: () => connections }
+}
+
+const deliveries = (runtime: Runtime, urlPart: string) =>
+  runtime.runPromise(Effect.flatMap(Db, ({ kysely }) => Effect.promise(() =>
+    kysely.selectFrom("webhook_deliveries as d").innerJoin("webhook_subscriptions as s", "s.id", "d.subscription_id")
+      .select(["d.id", "d.status", "d.attempts", "d.last_error", "d.next_attempt_at"]).where("s.url", "like", `%${urlPart}%`).execute())))
+
+describe.each(engines)("one slow receiver never delays another (%s)", (engine) => {
+  it("a tarpit trickling bytes and a healthy receiver: the healthy one gets each lead.routed within 1 s; the tarpit is cut at the deadline; stop aborts and puts its deliveries back in line", async () => {
+    const { runtime } = await openStore(engine)
+    const slow = await tarpit()
+    const healthy = await receiver("whsec_healthy", () => 200)
+    await subscribe(runtime, slow.url, "whsec_tarpit", ["lead.routed"])
+    await subscribe(runtime, healthy.url, "whsec_healthy", ["lead.routed"])
+    const cfg = config({ timeoutMs: 1_500, concurrency: 8, perSubscription: 2, maxAgeMs: 3_600_000, baseDelayMs: 10, maxDelayMs: 20 })
+    const dispatcher = makeDispatcher(cfg)
+    let passing = true
+    const passes = (async () => {
+      while (passing) {
+        await runtime.runPromise(dispatcher.pass)
+        await new Promise((r) => setTimeout(r, 50))
+      }
+    })()
+    try {
+      // lead after lead while the tarpit holds its slots: every routed lead reaches the healthy receiver at once
+      const waits: Array<number> = []
+      for (let i = 0; i < 6; i++) {
+        const [id] = await hotLeads(runtime, 1, `tarpit-${engine}-${i}`)
+        const t0 = Date.now()
+        while (!healthy.received.some((x) => x.leadId === id && x.topic === "lead.routed")) {
+          if (Date.now() - t0 > 5_000) throw new Error(`lead ${i} did not reach the healthy receiver`)
+          await new Promise((r) => setTimeout(r, 10))
+        }
+        waits.push(Date.now() - t0)
+        await new Promise((r) => setTimeout(r, 300))
+      }
+      console.log(`[figures] healthy receiver beside a tarpit (${engine}): lead.routed after ${waits.join(", ")} ms`)
+      for (const w of waits) expect(w).toBeLessThan(1_000)
+      expect(slow.connections()).toBeGreaterThan(0)
+      // the tarpit's attempts were cut at the 1.5 s deadline although it kept sending bytes
+      await new Promise((r) => setTimeout(r, 1_600))
+      const cut = await deliveries(runtime, "/tarpit")
+      expect(cut.some((d) => d.last_error === "timed out after 1500 ms")).toBe(true)
+      expect(cut.every((d) => d.status === "pending")).toBe(true)
+    } finally {
+      passing = false
+      await passes
+    }
+    // stop while tarpit attempts are in flight: they are aborted at once and due again, not lost or dead
+    await runtime.runPromise(dispatcher.pass)
+    const t0 = Date.now()
+    await runtime.runPromise(dispatcher.stop)
+    expect(Date.now() - t0).toBeLessThan(500)
+    const after = await deliveries(runtime, "/tarpit")
+    expect(after.every((d) => d.status === "pending")).toBe(true)
+    expect(after.some((d) => String(d.last_error).startsWith("aborted: the worker is stopping"))).toBe(true)
+  }, 60_000)
 })
 
 describe.skipIf(!postgresAvailable)("two workers delivering at once (PostgreSQL)", () => {

@@ -36,6 +36,7 @@ export interface DeliveryRecord {
 /** A claimed delivery with what the call needs. */
 export interface ClaimedDelivery {
   readonly id: string
+  readonly subscriptionId: string
   readonly outboxId: string
   readonly topic: string
   readonly key: string
@@ -48,11 +49,22 @@ export interface ClaimedDelivery {
   readonly at: Date
 }
 
+export interface ClaimBounds {
+  readonly perSubscription: number
+  /** Attempts in flight per subscription id. */
+  readonly busy: ReadonlyMap<string, number>
+}
+
 export class DeliveryQueries extends Context.Tag("@handoff/db/DeliveryQueries")<DeliveryQueries, {
   /** Fan up to `limit` undispatched outbox messages out to the matching active subscriptions; returns the deliveries created and messages dispatched. */
   readonly fanOut: (now: Date, limit: number) => Effect.Effect<{ readonly deliveries: number; readonly messages: number }>
-  /** Claim up to `limit` due deliveries (in order per subscription and lead) for `leaseMs`. */
-  readonly claim: (now: Date, limit: number, leaseMs: number) => Effect.Effect<ReadonlyArray<ClaimedDelivery>>
+  /**
+   * Claim up to `limit` due deliveries (in order per subscription and lead) for `leaseMs`;
+   * with `bounds`, at most `perSubscription` per subscription, counting the ones in `busy`
+   * (attempts this worker already has in flight), so one slow receiver's backlog cannot take
+   * every slot.
+   */
+  readonly claim: (now: Date, limit: number, leaseMs: number, bounds?: ClaimBounds) => Effect.Effect<ReadonlyArray<ClaimedDelivery>>
   readonly delivered: (id: string, at: Date, status: number) => Effect.Effect<void>
   /** A failed attempt: retry at `retryAt`, or dead-letter when it is null. */
   readonly failed: (id: string, at: Date, outcome: { readonly status: number | null; readonly error: string; readonly retryAt: Date | null }) => Effect.Effect<void>
@@ -130,15 +142,33 @@ export const DeliveryQueriesLive = Layer.effect(
           await db.updateTable("outbox").set({ dispatched_at: now }).where(sql<boolean>`id in (${sql.join(rows.map((r) => String(r.id)))})`).execute()
           return { deliveries: values.length, messages: rows.length }
         })),
-      claim: (now, limit, leaseMs) =>
+      claim: (now, limit, leaseMs, bounds) =>
         tx.transaction(q(async (db) => {
-          const { rows } = await sql<{ id: string }>`
-            select d.id from webhook_deliveries d
-             where d.status = 'pending' and d.next_attempt_at <= ${now}::timestamptz
+          const due = sql`d.status = 'pending' and d.next_attempt_at <= ${now}::timestamptz
                and not exists (
                  select 1 from webhook_deliveries e
                   where e.subscription_id = d.subscription_id and e.key = d.key
-                    and e.status = 'pending' and e.outbox_id < d.outbox_id)
+                    and e.status = 'pending' and e.outbox_id < d.outbox_id)`
+          const busy = [...(bounds?.busy ?? new Map<string, number>()).entries()].filter(([, n]) => n > 0)
+          const { rows } = bounds === undefined
+            ? await sql<{ id: string }>`
+            select d.id from webhook_deliveries d
+             where ${due}
+             order by d.next_attempt_at, d.id
+             limit ${limit}
+             for update of d skip locked`.execute(db)
+            // rank each subscription's due deliveries, and take only as many as it has free slots
+            : await sql<{ id: string }>`
+            with ranked as (
+              select d.id, row_number() over (partition by d.subscription_id order by d.next_attempt_at, d.id) as rn
+                from webhook_deliveries d
+               where ${due}
+            )
+            select d.id from webhook_deliveries d
+              join ranked r on r.id = d.id
+              ${busy.length === 0 ? sql`` : sql`left join (values ${sql.join(busy.map(([id, n]) => sql`(${id}::text, ${n}::int)`))}) as busy(subscription_id, n) on busy.subscription_id = d.subscription_id`}
+             where r.rn <= ${bounds.perSubscription}::int ${busy.length === 0 ? sql`` : sql`- coalesce(busy.n, 0)`}
+               and d.status = 'pending' and d.next_attempt_at <= ${now}::timestamptz
              order by d.next_attempt_at, d.id
              limit ${limit}
              for update of d skip locked`.execute(db)
@@ -151,12 +181,13 @@ export const DeliveryQueriesLive = Layer.effect(
           const claimed = await db.selectFrom("webhook_deliveries as d")
             .innerJoin("webhook_subscriptions as s", "s.id", "d.subscription_id")
             .innerJoin("outbox as o", "o.id", "d.outbox_id")
-            .select(["d.id", "d.outbox_id", "d.topic", "d.key", "d.attempts", "d.first_attempt_at", "s.url", "s.secret", "s.format", "o.payload", "o.at"])
+            .select(["d.id", "d.subscription_id", "d.outbox_id", "d.topic", "d.key", "d.attempts", "d.first_attempt_at", "s.url", "s.secret", "s.format", "o.payload", "o.at"])
             .where(sql<boolean>`d.id in (${sql.join(ids)})`)
             .orderBy("d.outbox_id")
             .execute()
           return claimed.map((r): ClaimedDelivery => ({
             id: String(r.id),
+            subscriptionId: r.subscription_id,
             outboxId: String(r.outbox_id),
             topic: r.topic,
             key: r.key,
