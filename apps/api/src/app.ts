@@ -184,7 +184,7 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
       const { defect, problem } = problemOfCause(exit.cause, requestId)
       if (defect !== undefined) log.error("request failed with a defect", { requestId, method: def.method, route: def.path, error: String(defect instanceof Error ? defect.stack ?? defect.message : defect) })
       status = problem.status
-      const extra: Record<string, string> = problem.status === 429 ? { "retry-after": String(problem.retryAfter) } : {}
+      const extra: Record<string, string> = typeof problem.retryAfter === "number" ? { "retry-after": String(problem.retryAfter) } : {}
       response = new Response(JSON.stringify({ ...problem, instance: c.req.path, requestId }), { status, headers: { ...problemHeaders, "x-request-id": requestId, ...extra } })
     }
     const ms = performance.now() - started

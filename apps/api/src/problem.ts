@@ -38,9 +38,15 @@ export class NotFound extends Data.TaggedError("NotFound")<{ readonly message: s
 export class Conflict extends Data.TaggedError("Conflict")<{ readonly message: string; readonly reason: string }> {}
 export class PayloadTooLarge extends Data.TaggedError("PayloadTooLarge")<{ readonly message: string; readonly limit: number }> {}
 export class RateLimited extends Data.TaggedError("RateLimited")<{ readonly message: string; readonly retryAfterSeconds: number }> {}
+/** Heavy work refused (503): its pool is full (`busy`), it ran past its deadline, it failed in its thread, or the service is stopping. */
+export class HeavyJobUnavailable extends Data.TaggedError("HeavyJobUnavailable")<{
+  readonly message: string
+  readonly reason: "busy" | "deadline" | "failed" | "closed"
+  readonly retryAfterSeconds: number
+}> {}
 
 export type ApiError =
-  | InvalidInput | Unauthorized | Forbidden | NotFound | Conflict | PayloadTooLarge | RateLimited
+  | InvalidInput | Unauthorized | Forbidden | NotFound | Conflict | PayloadTooLarge | RateLimited | HeavyJobUnavailable
   | LeadNotFound | RepNotFound | IllegalTransition | AgreementInvalid
 
 const base = "https://handoff.dev/problems/"
@@ -76,6 +82,15 @@ export const problemOf = (e: ApiError): Problem => {
       return { type: base + "payload-too-large", title: "Payload too large", status: 413, detail: e.message, limit: e.limit }
     case "RateLimited":
       return { type: base + "rate-limited", title: "Too many requests", status: 429, detail: e.message, retryAfter: e.retryAfterSeconds }
+    case "HeavyJobUnavailable":
+      return {
+        type: base + (e.reason === "deadline" ? "deadline-exceeded" : "unavailable"),
+        title: e.reason === "deadline" ? "Took too long" : "Service unavailable",
+        status: 503,
+        detail: e.message,
+        reason: e.reason,
+        retryAfter: e.retryAfterSeconds
+      }
   }
 }
 
@@ -94,7 +109,7 @@ export const problemOfCause = (cause: Cause.Cause<unknown>, requestId: string): 
 }
 
 const tags = new Set([
-  "InvalidInput", "Unauthorized", "Forbidden", "NotFound", "Conflict", "PayloadTooLarge", "RateLimited",
+  "InvalidInput", "Unauthorized", "Forbidden", "NotFound", "Conflict", "PayloadTooLarge", "RateLimited", "HeavyJobUnavailable",
   "LeadNotFound", "RepNotFound", "IllegalTransition", "AgreementInvalid"
 ])
 export const isApiError = (u: unknown): u is ApiError =>

@@ -21,6 +21,7 @@ import { CalibrationOutcome, CalibrationWithScorecardSchema, ScorecardQueries } 
 import { AgreementStore, AttributionModel } from "@handoff/domain"
 import { Clock, Effect, ParseResult, Schema } from "effect"
 import { route } from "../http.ts"
+import { HeavyJobs } from "../offload/index.ts"
 import { InvalidInput } from "../problem.ts"
 
 const day = 24 * 60 * 60 * 1000
@@ -218,7 +219,14 @@ export const reportRoutes = [
         const input = yield* resolve(query)
         const outcome = query.outcome ?? "sql"
         const report = yield* (yield* ReportQueries).calibration(input)
-        const { reason, scorecard } = yield* (yield* ScorecardQueries).scorecard({ ...input, outcome })
+        // the outcomes are read here; the fit (logistic regression, cross-validation) takes CPU time: off the loop
+        const rows = yield* (yield* ScorecardQueries).outcomes({ period: input.period, now: input.now, outcome })
+        const { reason, scorecard } = yield* (yield* HeavyJobs).run("scorecard", {
+          examples: rows.map((r) => ({ values: r.values, converted: r.converted })),
+          currentScores: rows.map((r) => r.score),
+          agreement: input.agreement,
+          outcome
+        })
         return { body: { ...report, outcome, scorecard, scorecardReason: reason } }
       })
   }),
