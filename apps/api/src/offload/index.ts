@@ -33,6 +33,8 @@ export class HeavyJobs extends Context.Tag("@handoff/api/HeavyJobs")<HeavyJobs, 
   /** Run job `name` in the pool; refused (503) when the pool is full, past the deadline, or when the job fails. */
   readonly run: <N extends JobName>(name: N, input: JobInput<N>) => Effect.Effect<JobOutput<N>, HeavyJobUnavailable>
   readonly options: PoolOptions
+  /** Jobs running and waiting, and threads started, now. */
+  readonly load: () => { readonly running: number; readonly waiting: number; readonly threads: number }
 }>() {}
 
 /** The defaults: one thread on a small machine leaves a core to the request loop. */
@@ -76,6 +78,7 @@ export const HeavyJobsLive = (overrides: Partial<PoolOptions> = {}): Layer.Layer
       const retryAfterSeconds = Math.max(1, Math.ceil(options.deadlineMs / 1000))
       return HeavyJobs.of({
         options,
+        load: () => pool.load,
         run: <N extends JobName>(name: N, input: JobInput<N>) =>
           Effect.async<JobOutput<N>, HeavyJobUnavailable>((resume) => {
             const cancel = pool.submit(name, input, (outcome) => {
