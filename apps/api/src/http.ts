@@ -56,6 +56,8 @@ export interface RouteDef<P, Q, B, A, R> {
   readonly yamlBody?: boolean
   /** Honour `Idempotency-Key` (POSTs that write). */
   readonly idempotent?: boolean
+  /** Runs CPU-heavy work in the heavy-job pool (offload/): may answer 503 with Retry-After. */
+  readonly heavy?: boolean
   readonly handler: (input: HandlerInput<P, Q, B>) => Effect.Effect<Reply<A>, ApiError, R>
 }
 

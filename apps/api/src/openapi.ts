@@ -41,7 +41,7 @@ export const ProblemSchema = Schema.Struct(
   Schema.Record({ key: Schema.String, value: Schema.Unknown })
 ).annotations({
   identifier: "Problem",
-  description: "An RFC 9457 problem document (`application/problem+json`). Some problems carry extra members: `reason` (409), `limit` (413), `retryAfter` (429), `role` and `allowed` (403), `stage` (409 for an illegal transition)."
+  description: "An RFC 9457 problem document (`application/problem+json`). Some problems carry extra members: `reason` (409, 503), `limit` (413), `retryAfter` (429, 503), `role` and `allowed` (403), `stage` (409 for an illegal transition)."
 })
 
 /** What each error status means, for the document and the reference page. */
@@ -53,7 +53,8 @@ export const errorDescriptions: Readonly<Record<number, string>> = {
   409: "Conflict: not allowed in the resource's current state, or a request with the same Idempotency-Key is still running.",
   413: "The body is larger than the server's limit.",
   422: "Invalid request: a path parameter, query parameter, body field or header does not match the schema (see `errors`).",
-  429: "Too many requests for this key; retry after `Retry-After` seconds."
+  429: "Too many requests for this key; retry after `Retry-After` seconds.",
+  503: "The heavy work this operation does was refused: the heavy-job pool is full (`reason: busy`, type `unavailable`) or the work ran past its deadline and was stopped (`reason: deadline`, type `deadline-exceeded`); retry after `Retry-After` seconds."
 }
 
 /** The names of the shared error responses (`components.responses`). */
@@ -65,14 +66,15 @@ export const errorResponseNames: Readonly<Record<number, string>> = {
   409: "Conflict",
   413: "PayloadTooLarge",
   422: "InvalidRequest",
-  429: "RateLimited"
+  429: "RateLimited",
+  503: "HeavyWorkUnavailable"
 }
 
 /**
  * The error statuses a route can answer with, derived from what it declares: key checks
  * (401/403/429) when it needs a key, 400/413 when it reads a body, 422 when it decodes any
  * input, 404 when it names a resource (path parameters or a body that refers to one), 409 when
- * it writes.
+ * it writes, 503 when it runs heavy work in the pool.
  */
 export const errorStatuses = (def: AnyRoute): ReadonlyArray<number> => {
   const out = new Set<number>()
@@ -85,6 +87,7 @@ export const errorStatuses = (def: AnyRoute): ReadonlyArray<number> => {
   if (def.body !== undefined) out.add(413)
   if (hasParams || def.query !== undefined || def.body !== undefined || def.idempotent === true) out.add(422)
   if (authed) out.add(429)
+  if (def.heavy === true) out.add(503)
   return [...out].sort((a, b) => a - b)
 }
 
@@ -253,7 +256,7 @@ export const openApiDocument = (routes: ReadonlyArray<AnyRoute>, options: OpenAp
       const name = errorResponseNames[status] ?? `Error${status}`
       errorResponses[name] ??= {
         description: errorDescriptions[status] ?? "Error.",
-        ...(status === 429 ? { headers: { "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer" } } } } : {}),
+        ...(status === 429 || status === 503 ? { headers: { "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer" } } } } : {}),
         content: { "application/problem+json": { schema: problem } }
       }
       responses[String(status)] = { $ref: `#/components/responses/${name}` }

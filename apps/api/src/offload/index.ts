@@ -29,6 +29,11 @@ import { HeavyPool, type PoolOptions } from "./pool.ts"
 
 export type { PoolOptions } from "./pool.ts"
 
+/** What the OpenAPI description of each route that runs heavy work says about the limits. */
+export const heavyWorkNote =
+  "Runs off the request loop, in the heavy-job pool: each job may compute for `HANDOFF_HEAVY_DEADLINE_MS` (default 10 s) — past it the work is stopped and the answer is 503 `deadline-exceeded`; " +
+  "when the pool's threads (`HANDOFF_HEAVY_THREADS`, default 1 on 2 cores or fewer, else 2) are busy and its queue (`HANDOFF_HEAVY_QUEUE`, default 8 waiting jobs) is full, the answer is 503 `unavailable` at once. Both carry `Retry-After`."
+
 export class HeavyJobs extends Context.Tag("@handoff/api/HeavyJobs")<HeavyJobs, {
   /** Run job `name` in the pool; refused (503) when the pool is full, past the deadline, or when the job fails. */
   readonly run: <N extends JobName>(name: N, input: JobInput<N>) => Effect.Effect<JobOutput<N>, HeavyJobUnavailable>

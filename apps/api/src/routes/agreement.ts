@@ -27,7 +27,7 @@ import {
 import { SimulationQueries } from "@handoff/db"
 import { Clock, Effect, Either, Option, ParseResult, Schema } from "effect"
 import { IsoDate, route } from "../http.ts"
-import { HeavyJobs } from "../offload/index.ts"
+import { HeavyJobs, heavyWorkNote } from "../offload/index.ts"
 import type { Invalid } from "../offload/jobs.ts"
 import { InvalidInput, NotFound } from "../problem.ts"
 import { OwnerView } from "../views.ts"
@@ -366,13 +366,14 @@ export const agreementRoutes = [
     roles: ["admin"],
     tag: "Agreement",
     summary: "Propose a new agreement version",
-    description: "The body is the whole agreement document, as JSON or as YAML (`Content-Type: application/yaml`; faults then carry their line). It is validated — every fault comes back at once with its path (422 `invalid-agreement`) — and its own `tests` are run: a version whose examples fail is refused like code whose unit tests fail, with the failing fixtures at `tests[i]`. A valid document becomes the active version (201): new decisions record it, earlier decisions keep theirs. Posting the document that is already active changes nothing (200, `created: false`).",
+    description: "The body is the whole agreement document, as JSON or as YAML (`Content-Type: application/yaml`; faults then carry their line). It is validated — every fault comes back at once with its path (422 `invalid-agreement`) — and its own `tests` are run: a version whose examples fail is refused like code whose unit tests fail, with the failing fixtures at `tests[i]`. A valid document becomes the active version (201): new decisions record it, earlier decisions keep theirs. Posting the document that is already active changes nothing (200, `created: false`). Decoding and the tests run as one heavy job. " + heavyWorkNote,
     body: Schema.Unknown.annotations({ description: "The agreement document." }),
     response: Created,
     status: 201,
     also: { 200: "Unchanged: the document is the active version already (`created: false`)." },
     yamlBody: true,
     idempotent: true,
+    heavy: true,
     handler: ({ body, caller, mediaType }) =>
       Effect.gen(function*() {
         // decoding a big document and running every fixture against every rule takes CPU time: off the loop
@@ -397,10 +398,11 @@ export const agreementRoutes = [
     roles: ["read"],
     tag: "Agreement",
     summary: "Preview the decision for one lead",
-    description: "Score, tier and route one lead — a stored one (`lead: { leadId }`) or one given inline — under a draft agreement (or the active one), at `at` (default now), with the full decision trace: the score and the rules that drove it, the tier with the reason each earlier tier did not match, the flags, whether a decision now would hand the lead to sales, the routing over the current reps, their loads and the pods' rotation ledgers (with the ledger entries it would append), and the SLA plan. Writes nothing: no lead, no ledger entry, no lock held.",
+    description: "Score, tier and route one lead — a stored one (`lead: { leadId }`) or one given inline — under a draft agreement (or the active one), at `at` (default now), with the full decision trace: the score and the rules that drove it, the tier with the reason each earlier tier did not match, the flags, whether a decision now would hand the lead to sales, the routing over the current reps, their loads and the pods' rotation ledgers (with the ledger entries it would append), and the SLA plan. Writes nothing: no lead, no ledger entry, no lock held. Decoding the draft, its tests and the scoring run as one heavy job. " + heavyWorkNote,
     body: PreviewBody,
     response: PreviewResponse,
     status: 200,
+    heavy: true,
     handler: ({ body }) =>
       Effect.gen(function*() {
         const at = body.at ?? new Date(yield* Clock.currentTimeMillis)
@@ -527,10 +529,11 @@ export const agreementRoutes = [
     roles: ["read"],
     tag: "Agreement",
     summary: "Backtest a draft agreement on a period's history",
-    description: "What-if with no side effects: every lead created in `[from, to)` is replayed through time under the draft (or the active agreement) — scored and tiered at each of its events, handed to sales the first time the draft would, and routed over today's reps with the rotation, loads and daily counts the replay builds up — and compared with what really happened: MQLs gained and lost, tier moves, the owner per lead, each rep's load against capacity, SLA exposure given reps' hours (deadlines due while the owner is off shift, queued handoffs), and the waterfall (sales outcomes only where they were observed). Writes nothing. At most 50,000 leads per call: shorten the period for more.",
+    description: "What-if with no side effects: every lead created in `[from, to)` is replayed through time under the draft (or the active agreement) — scored and tiered at each of its events, handed to sales the first time the draft would, and routed over today's reps with the rotation, loads and daily counts the replay builds up — and compared with what really happened: MQLs gained and lost, tier moves, the owner per lead, each rep's load against capacity, SLA exposure given reps' hours (deadlines due while the owner is off shift, queued handoffs), and the waterfall (sales outcomes only where they were observed). Writes nothing. At most 50,000 leads per call: shorten the period for more. Decoding a draft with its tests, and the replay, run as one heavy job each. " + heavyWorkNote,
     body: SimulateBody,
     response: SimulateResponse,
     status: 200,
+    heavy: true,
     handler: ({ body }) =>
       Effect.gen(function*() {
         const { agreement, tests, version } = yield* draftOrActive(body.agreement)

@@ -21,7 +21,7 @@ import { CalibrationOutcome, CalibrationWithScorecardSchema, ScorecardQueries } 
 import { AgreementStore, AttributionModel } from "@handoff/domain"
 import { Clock, Effect, ParseResult, Schema } from "effect"
 import { route } from "../http.ts"
-import { HeavyJobs } from "../offload/index.ts"
+import { HeavyJobs, heavyWorkNote } from "../offload/index.ts"
 import { InvalidInput } from "../problem.ts"
 
 const day = 24 * 60 * 60 * 1000
@@ -210,10 +210,12 @@ export const reportRoutes = [
       "recycled or 90+ days old), an integer points table fitted to it (binned profile fields, L2 logistic regression, points " +
       "on a points-to-double-odds scale) as fit rules in the agreement's format, the MQL threshold that best separates " +
       "converters (Youden's J), AUC (and 5-fold cross-validated AUC from 200 outcomes), conversion by score band and the " +
-      "suggested change to the agreement; null with `scorecardReason` under 50 known outcomes or 5 of either class.",
+      "suggested change to the agreement; null with `scorecardReason` under 50 known outcomes or 5 of either class. " +
+      "Fitting the scorecard runs as one heavy job. " + heavyWorkNote,
     query: Schema.Struct({ ...PeriodQuery, outcome: Schema.optional(CalibrationOutcome) }),
     response: CalibrationWithScorecardSchema,
     status: 200,
+    heavy: true,
     handler: ({ query }) =>
       Effect.gen(function*() {
         const input = yield* resolve(query)
