@@ -40,6 +40,8 @@ export class HeavyJobs extends Context.Tag("@handoff/api/HeavyJobs")<HeavyJobs, 
   readonly options: PoolOptions
   /** Jobs running and waiting, and threads started, now. */
   readonly load: () => { readonly running: number; readonly waiting: number; readonly threads: number }
+  /** Start a thread ahead of the first job (the server does, once it listens). */
+  readonly warm: () => void
 }>() {}
 
 /** The defaults: one thread on a small machine leaves a core to the request loop. */
@@ -84,6 +86,7 @@ export const HeavyJobsLive = (overrides: Partial<PoolOptions> = {}): Layer.Layer
       return HeavyJobs.of({
         options,
         load: () => pool.load,
+        warm: () => pool.warm(),
         run: <N extends JobName>(name: N, input: JobInput<N>) =>
           Effect.async<JobOutput<N>, HeavyJobUnavailable>((resume) => {
             const cancel = pool.submit(name, input, (outcome) => {

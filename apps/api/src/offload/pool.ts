@@ -100,6 +100,11 @@ export class HeavyPool {
     }
   }
 
+  /** Start one thread now if none runs, so the first heavy request does not wait for one. */
+  warm(): void {
+    if (!this.closed && this.slots.length === 0) this.spawn()
+  }
+
   /** Refuse what waits, stop every thread. */
   async close(): Promise<void> {
     this.closed = true
