@@ -19,7 +19,7 @@
  * - `HANDOFF_HEAVY_DEADLINE_MS` (default 10000): how long one job may run; past it the request
  *   answers 503 `deadline-exceeded` with `Retry-After`, and the thread is terminated and replaced;
  * - `HANDOFF_HEAVY_THREADS` (default 1 on a machine with 2 cores or fewer, else 2): jobs running at once;
- * - `HANDOFF_HEAVY_QUEUE` (default 8): jobs waiting for a thread; past it 503 `unavailable` with `Retry-After`.
+ * - `HANDOFF_HEAVY_QUEUE` (default 16): jobs waiting for a thread; past it 503 `unavailable` with `Retry-After`.
  */
 import { Config, Context, Effect, Layer } from "effect"
 import { availableParallelism } from "node:os"
@@ -32,7 +32,7 @@ export type { PoolOptions } from "./pool.ts"
 /** What the OpenAPI description of each route that runs heavy work says about the limits. */
 export const heavyWorkNote =
   "Runs off the request loop, in the heavy-job pool: each job may compute for `HANDOFF_HEAVY_DEADLINE_MS` (default 10 s) — past it the work is stopped and the answer is 503 `deadline-exceeded`; " +
-  "when the pool's threads (`HANDOFF_HEAVY_THREADS`, default 1 on 2 cores or fewer, else 2) are busy and its queue (`HANDOFF_HEAVY_QUEUE`, default 8 waiting jobs) is full, the answer is 503 `unavailable` at once. Both carry `Retry-After`."
+  "when the pool's threads (`HANDOFF_HEAVY_THREADS`, default 1 on 2 cores or fewer, else 2) are busy and its queue (`HANDOFF_HEAVY_QUEUE`, default 16 waiting jobs) is full, the answer is 503 `unavailable` at once. Both carry `Retry-After`."
 
 export class HeavyJobs extends Context.Tag("@handoff/api/HeavyJobs")<HeavyJobs, {
   /** Run job `name` in the pool; refused (503) when the pool is full, past the deadline, or when the job fails. */
@@ -47,7 +47,7 @@ export class HeavyJobs extends Context.Tag("@handoff/api/HeavyJobs")<HeavyJobs, 
 /** The defaults: one thread on a small machine leaves a core to the request loop. */
 export const defaultPoolOptions = (): PoolOptions => ({
   threads: availableParallelism() <= 2 ? 1 : 2,
-  queue: 8,
+  queue: 16,
   deadlineMs: 10_000
 })
 
