@@ -77,6 +77,9 @@ export type PreviewJobOutput = Invalid | {
   readonly tests: ReadonlyArray<TestResult> | null
 }
 
+/** The replay's input, its accounts as `[domain, account]` pairs (sent in chunks, like the leads). */
+export type SimulateJobInput = Omit<SimulationInput, "accounts"> & { readonly accounts: ReadonlyArray<readonly [string, Account]> }
+
 export interface ScorecardJobInput {
   readonly examples: ReadonlyArray<CalibrationExample>
   readonly currentScores: ReadonlyArray<number | null>
@@ -120,7 +123,7 @@ export const jobs = {
   },
 
   /** Replay a period's leads under an agreement (`POST /v1/agreement/simulate`). */
-  simulate: (input: SimulationInput): SimulationResult => simulate(input),
+  simulate: (input: SimulateJobInput): SimulationResult => simulate({ ...input, accounts: new Map(input.accounts) }),
 
   /** Fit a scorecard on leads with known outcomes (`GET /v1/reports/calibration`). */
   scorecard: (input: ScorecardJobInput): ScorecardJobOutput => {
@@ -132,6 +135,16 @@ export const jobs = {
     })
     return { scorecard, reason }
   }
+}
+
+/**
+ * The inputs that can be large (a quarter's leads, a period's outcomes), by job: they are sent
+ * to the thread a slice at a time, letting the event loop run between slices — one clone of
+ * 50,000 leads with their events takes the loop a second or more.
+ */
+export const chunkedInputs: { readonly [N in JobName]?: ReadonlyArray<keyof JobInput<N> & string> } = {
+  simulate: ["leads", "accounts"],
+  scorecard: ["examples", "currentScores"]
 }
 
 export type Jobs = typeof jobs

@@ -14,7 +14,10 @@
  * Only data crosses: the input and the output are structured-cloned.
  */
 import { Worker } from "node:worker_threads"
-import type { JobInput, JobName, JobOutput } from "./jobs.ts"
+import { chunkedInputs, type JobInput, type JobName, type JobOutput } from "./jobs.ts"
+
+/** Items of a large input per message: each clone then takes the event loop a few milliseconds. */
+const chunkSize = 250
 
 export interface PoolOptions {
   /** Threads running jobs at once. */
@@ -169,16 +172,50 @@ export class HeavyPool {
 
   private start(slot: Slot, job: Job): void {
     slot.job = job
-    job.timer = setTimeout(() => {
-      job.done({ ok: false, reason: "deadline", detail: `the job ran for more than ${this.options.deadlineMs} ms` })
-      this.retire(slot)
-    }, this.options.deadlineMs)
-    try {
-      slot.worker.postMessage({ id: job.id, name: job.name, input: job.input })
-    } catch (e) {
-      // the input cannot be cloned (a function, say): a bug on this side, the thread is fine
-      this.finish(slot, { ok: false, reason: "threw", detail: e instanceof Error ? e.message : String(e) })
+    const post = (message: unknown): boolean => {
+      try {
+        slot.worker.postMessage(message)
+        return true
+      } catch (e) {
+        // the input cannot be cloned (a function, say): a bug on this side, the thread is fine
+        this.finish(slot, { ok: false, reason: "threw", detail: e instanceof Error ? e.message : String(e) })
+        return false
+      }
     }
+    const arm = () => {
+      job.timer = setTimeout(() => {
+        job.done({ ok: false, reason: "deadline", detail: `the job ran for more than ${this.options.deadlineMs} ms` })
+        this.retire(slot)
+      }, this.options.deadlineMs)
+    }
+    const keys = (chunkedInputs[job.name] ?? []) as ReadonlyArray<string>
+    if (keys.length === 0) {
+      if (post({ id: job.id, name: job.name, input: job.input })) arm()
+      return
+    }
+    // the large inputs a slice at a time, the loop free between slices; the deadline counts from the last one
+    const input = job.input as Record<string, ReadonlyArray<unknown>>
+    const head: Record<string, unknown> = { ...input }
+    for (const key of keys) head[key] = []
+    if (!post({ id: job.id, name: job.name, input: head, chunked: keys })) return
+    let k = 0
+    let at = 0
+    const next = () => {
+      if (slot.job !== job) return
+      while (k < keys.length && at >= (input[keys[k]!] ?? []).length) {
+        k++
+        at = 0
+      }
+      if (k === keys.length) {
+        if (post({ id: job.id, end: true })) arm()
+        return
+      }
+      const key = keys[k]!
+      if (!post({ id: job.id, key, items: input[key]!.slice(at, at + chunkSize) })) return
+      at += chunkSize
+      setImmediate(next)
+    }
+    setImmediate(next)
   }
 
   private finish(slot: Slot, outcome: Outcome<unknown>): void {

@@ -7,8 +7,10 @@ import { register } from "tsx/esm/api"
 register()
 const { jobs } = await import("./jobs.ts")
 
-parentPort.on("message", (message) => {
-  const { id, name, input } = message
+/** A job whose large inputs arrive in slices (`chunked`: their keys), until `end`. */
+let pending
+
+const run = (id, name, input) => {
   try {
     const job = jobs[name]
     if (typeof job !== "function") throw new Error(`no job named ${name}`)
@@ -17,5 +19,26 @@ parentPort.on("message", (message) => {
     // a bug in a job, or a result that cannot be cloned: the request fails, the thread lives on
     parentPort.postMessage({ id, ok: false, error: e instanceof Error ? e.stack ?? e.message : String(e) })
   }
+}
+
+parentPort.on("message", (message) => {
+  if (message.chunked !== undefined) {
+    pending = { id: message.id, name: message.name, input: message.input }
+    return
+  }
+  if (message.items !== undefined) {
+    if (pending?.id !== message.id) return
+    const into = pending.input[message.key]
+    for (const item of message.items) into.push(item)
+    return
+  }
+  if (message.end === true) {
+    if (pending?.id !== message.id) return
+    const { id, input, name } = pending
+    pending = undefined
+    run(id, name, input)
+    return
+  }
+  run(message.id, message.name, message.input)
 })
 parentPort.postMessage({ ready: true })

@@ -547,7 +547,7 @@ export const agreementRoutes = [
         }
         const reps = yield* (yield* RepDirectory).list()
         // the replay of every lead of the period: off the loop
-        const result = yield* (yield* HeavyJobs).run("simulate", { agreement, period: { from: body.from, to: body.to }, leads: history.leads, reps, accounts: history.accounts, listLimit: body.list ?? 200 })
+        const result = yield* (yield* HeavyJobs).run("simulate", { agreement, period: { from: body.from, to: body.to }, leads: history.leads, reps, accounts: [...history.accounts], listLimit: body.list ?? 200 })
         return {
           body: {
             agreement: { version, name: agreement.name, draft: body.agreement !== undefined },
