@@ -13,7 +13,7 @@
  */
 import {
   type Account, type Agreement, checkAgreementTests, decodeAgreement, evaluateLead, type HandoffDecision, type LeadEvent,
-  type LeadRecord, parseAgreement, runAgreementTests, simulate, type SimulationInput, type SimulationResult
+  type LeadRecord, parseAgreement, runAgreementTests, sameAgreement, simulate, type SimulationInput, type SimulationResult
 } from "@handoff/domain"
 import { type CalibrationOutcome, outcomeDefinition, type ScorecardSection, scorecardSection } from "@handoff/db/Calibrate"
 import type { CalibrationExample } from "@handoff/domain/Calibration"
@@ -56,9 +56,17 @@ export interface AgreementJobInput {
   readonly yaml: boolean
   /** `enforce`: failing fixtures make the document invalid (a proposed version); `report`: they are listed (a draft tried out). */
   readonly tests: "enforce" | "report"
+  /** The active agreement, to tell whether the document is the same (comparing encodes both: big ones take a while). */
+  readonly active?: Agreement
 }
 
-export type AgreementJobOutput = Invalid | { readonly _tag: "Valid"; readonly agreement: Agreement; readonly tests: ReadonlyArray<TestResult> }
+export type AgreementJobOutput = Invalid | {
+  readonly _tag: "Valid"
+  readonly agreement: Agreement
+  readonly tests: ReadonlyArray<TestResult>
+  /** Whether it equals `active` (false without one). */
+  readonly sameAsActive: boolean
+}
 
 export interface PreviewJobInput {
   /** A draft to decode (its tests are run), or the active agreement as stored. */
@@ -98,11 +106,12 @@ export const jobs = {
   agreement: (input: AgreementJobInput): AgreementJobOutput => {
     const decoded = decodeDocument(input.document, input.yaml)
     if (Either.isLeft(decoded)) return invalidOf(decoded.left)
+    const sameAsActive = input.active !== undefined && sameAgreement(input.active, decoded.right)
     if (input.tests === "enforce") {
       const tested = checkAgreementTests(decoded.right)
-      return Either.isLeft(tested) ? invalidOf(tested.left) : { _tag: "Valid", agreement: tested.right, tests: [] }
+      return Either.isLeft(tested) ? invalidOf(tested.left) : { _tag: "Valid", agreement: tested.right, tests: [], sameAsActive }
     }
-    return { _tag: "Valid", agreement: decoded.right, tests: testResults(decoded.right) }
+    return { _tag: "Valid", agreement: decoded.right, tests: testResults(decoded.right), sameAsActive }
   },
 
   /** Score, tier and flag one lead under a draft (decoded, its tests run) or the active agreement. */

@@ -19,7 +19,7 @@
  */
 import {
   type Account, AccountDirectory, accountDomainOf, Agreement, AgreementInvalid,
-  AgreementStore, type AgreementVersion, agreementToYaml, podChain, sameAgreement,
+  AgreementStore, type AgreementVersion, agreementToYaml, podChain,
   EventType, fitSignature, initialLeadState, type LeadEvent, type LeadId, LeadCommand, LeadEvent as LeadEventSchema,
   LeadNotFound, type LeadProfile, type LeadState, LeadStore, LedgerEntry, normalizeEmail, podMembers, RepDirectory,
   RotationLedger, route as routeLead, Scalar, Score, SimulationResult, slaPlan, transition
@@ -377,13 +377,13 @@ export const agreementRoutes = [
     handler: ({ body, caller, mediaType }) =>
       Effect.gen(function*() {
         // decoding a big document and running every fixture against every rule takes CPU time: off the loop
-        const checked = yield* (yield* HeavyJobs).run("agreement", { document: body, yaml: mediaType === "yaml", tests: "enforce" })
-        if (checked._tag === "Invalid") return yield* Effect.fail(invalidAgreement(checked))
-        const agreement = checked.agreement
         const store = yield* AgreementStore
         const active = yield* store.active()
+        const checked = yield* (yield* HeavyJobs).run("agreement", { document: body, yaml: mediaType === "yaml", tests: "enforce", active: active.agreement })
+        if (checked._tag === "Invalid") return yield* Effect.fail(invalidAgreement(checked))
+        const agreement = checked.agreement
         const warnings = yield* warningsFor(agreement)
-        if (sameAgreement(active.agreement, agreement)) {
+        if (checked.sameAsActive) {
           return { status: 200, body: { ...versionView(active, active.version), created: false, warnings } }
         }
         const at = new Date(yield* Clock.currentTimeMillis)
