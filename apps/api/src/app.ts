@@ -28,8 +28,9 @@ export interface AppOptions {
   readonly rateLimit: { readonly perSecond: number; readonly burst: number }
   /** Requests in flight per API key (429 past it) and overall (503 past it); heavy ones (routes with a long deadline) have bounds of their own. */
   readonly inFlight?: { readonly perKey: number; readonly total: number; readonly heavyPerKey?: number; readonly heavy?: number }
-  /** How long a request may take before it is abandoned (rolled back) and answered 503; routes may allow more (`deadlineMs`). */
+  /** How long a request may take before it is abandoned (rolled back) and answered 503; `long` and `heavy` routes get `longDeadlineMs`. */
   readonly deadlineMs?: number
+  readonly longDeadlineMs?: number
   readonly logger?: Logger
   readonly metrics?: Metrics
 }
@@ -38,7 +39,8 @@ export const defaultAppOptions: AppOptions = {
   bodyLimit: 1_000_000,
   rateLimit: { perSecond: defaultAdmissionLimits.perSecond, burst: defaultAdmissionLimits.burst },
   inFlight: { perKey: defaultAdmissionLimits.inFlightPerCaller, total: defaultAdmissionLimits.inFlight },
-  deadlineMs: 5_000
+  deadlineMs: 5_000,
+  longDeadlineMs: 60_000
 }
 
 /** Routes that answer without the store or a key: never turned away, so probes see the truth. */
@@ -153,6 +155,7 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
   }
   const admission = new Admission(limits)
   const deadlineMs = options.deadlineMs ?? defaultAppOptions.deadlineMs!
+  const longDeadlineMs = options.longDeadlineMs ?? defaultAppOptions.longDeadlineMs!
 
   const authenticate = (token: string | undefined, def: AnyRoute): Effect.Effect<Caller, ApiError, ApiKeyStore> =>
     Effect.gen(function*() {
@@ -193,8 +196,8 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
     const clientGone = goneSignal(c)
     const token = bearerToken(c.req.header("authorization"))
     // admission comes first: before the key is looked up in the store and before the body is read
-    // a route allowed a long deadline is a heavy one (batches, reports, replays)
-    const heavy = (def.deadlineMs ?? 0) > deadlineMs
+    // heavy: CPU work in the pool, or a long read or write (batches, reports, replays)
+    const heavy = def.heavy === true || def.long === true
     const admitted = unadmitted.has(def.path) ? undefined : admission.enter(token === undefined ? "anonymous" : hashKey(token), Date.now(), heavy)
     if (admitted !== undefined && admitted._tag !== "Admitted") {
       const problem = problemOf(admitted._tag === "Busy"
@@ -218,7 +221,7 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
   const handleAdmitted = async (def: AnyRoute, c: HonoContext, request: { readonly started: number; readonly requestId: string; readonly clientGone: AbortSignal; readonly token: string | undefined }) => {
     const { started, requestId, clientGone, token } = request
     let callerId: string | undefined
-    const routeDeadlineMs = def.deadlineMs ?? deadlineMs
+    const routeDeadlineMs = def.heavy === true || def.long === true ? longDeadlineMs : deadlineMs
     const work = Effect.gen(function*() {
       const caller = yield* authenticate(token, def)
       callerId = caller.keyId

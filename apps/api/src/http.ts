@@ -57,15 +57,14 @@ export interface RouteDef<P, Q, B, A, R> {
   readonly yamlBody?: boolean
   /** Honour `Idempotency-Key` (POSTs that write). */
   readonly idempotent?: boolean
-  /** How long this route may take before it is abandoned with a 503 (default: the app's `deadlineMs`, 5 s); for reports, batches and replays. */
-  readonly deadlineMs?: number
+  /** Reads a period of history or writes a batch (reports, replays, imports): the app's long deadline (60 s) instead of its default (5 s), and the tighter bounds on heavy requests in flight. */
+  readonly long?: boolean
+  /** Runs CPU-heavy work in the heavy-job pool (offload/): may answer 503 with Retry-After. */
+  readonly heavy?: boolean
   readonly handler: (input: HandlerInput<P, Q, B>) => Effect.Effect<Reply<A>, ApiError, R>
 }
 
 export type AnyRoute = RouteDef<any, any, any, any, any>
-
-/** The deadline of routes that read a period of history or write a batch (reports, replays, imports). */
-export const longDeadlineMs = 60_000
 
 export const route = <P = {}, Q = {}, B = undefined, A = unknown, R = never>(def: RouteDef<P, Q, B, A, R>): AnyRoute => def as AnyRoute
 

@@ -41,7 +41,7 @@ export const ProblemSchema = Schema.Struct(
   Schema.Record({ key: Schema.String, value: Schema.Unknown })
 ).annotations({
   identifier: "Problem",
-  description: "An RFC 9457 problem document (`application/problem+json`). Some problems carry extra members: `reason` (409), `limit` (413), `retryAfter` (429, 503), `role` and `allowed` (403), `stage` (409 for an illegal transition)."
+  description: "An RFC 9457 problem document (`application/problem+json`). Some problems carry extra members: `reason` (409, 503), `limit` (413), `retryAfter` (429, 503), `role` and `allowed` (403), `stage` (409 for an illegal transition)."
 })
 
 /** What each error status means, for the document and the reference page. */

@@ -80,7 +80,14 @@ export const problemOf = (e: ApiError): Problem => {
     case "RateLimited":
       return { type: base + "rate-limited", title: "Too many requests", status: 429, detail: e.message, retryAfter: e.retryAfterSeconds }
     case "Unavailable":
-      return { type: base + "unavailable", title: "Service unavailable", status: 503, detail: e.message, reason: e.reason, retryAfter: e.retryAfterSeconds }
+      return {
+        type: base + (e.reason === "deadline" ? "deadline-exceeded" : "unavailable"),
+        title: e.reason === "deadline" ? "Took too long" : "Service unavailable",
+        status: 503,
+        detail: e.message,
+        reason: e.reason,
+        retryAfter: e.retryAfterSeconds
+      }
   }
 }
 

@@ -6,9 +6,9 @@
  * than the one it shows (the worker writes one each Monday). Builds run in a child process
  * so the API and the SLA clock never wait on Astro.
  */
-import { ApiKeyStore, newestSnapshotStamp, readSnapshot, WeeklySnapshotSchema } from "@handoff/db"
+import { ApiKeyStore, newestSnapshotStamp, readSnapshotDocument } from "@handoff/db"
 import { defaultOutDir, reportsRoot } from "@handoff/reports/paths"
-import { Effect, type ManagedRuntime, Option, Schema } from "effect"
+import { Effect, type ManagedRuntime, Option } from "effect"
 import type { Hono } from "hono"
 import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
@@ -110,8 +110,17 @@ const buildScript = join(reportsRoot, "scripts", "build.ts")
 /** tsx's loader, found from the child's working directory (apps/reports) like any of its dependencies. */
 const tsxLoader = "tsx"
 
+/** A build that runs longer is killed (and tried again at the next snapshot): a hung build must not block every later one. */
+export const buildDeadlineMs = 10 * 60_000
+
 /** Build the site from an encoded snapshot in a child process; resolves when it is in place. */
-export const buildInChild = async (encoded: unknown, outDir: string, log: Logger, onChild: (c: ChildProcess | undefined) => void = () => undefined): Promise<boolean> => {
+export const buildInChild = async (
+  encoded: unknown,
+  outDir: string,
+  log: Logger,
+  onChild: (c: ChildProcess | undefined) => void = () => undefined,
+  deadlineMs: number = buildDeadlineMs
+): Promise<boolean> => {
   const work = await mkdtemp(join(tmpdir(), "handoff-report-"))
   try {
     const file = join(work, "snapshot.json")
@@ -125,7 +134,12 @@ export const buildInChild = async (encoded: unknown, outDir: string, log: Logger
     let output = ""
     child.stdout?.on("data", (d: Buffer) => (output += d.toString()))
     child.stderr?.on("data", (d: Buffer) => (output += d.toString()))
+    const deadline = setTimeout(() => {
+      log.error("report build took too long: stopped", { outDir, deadlineMs })
+      child.kill("SIGKILL")
+    }, deadlineMs)
     const code = await new Promise<number | null>((done) => child.on("exit", done))
+    clearTimeout(deadline)
     onChild(undefined)
     if (code === 0) log.info("report built", { outDir, output: output.trim().split("\n").at(-1) })
     else log.error("report build failed", { outDir, code, output: output.trim().slice(-2000) })
@@ -164,9 +178,10 @@ export const startReportBuilder = (runtime: ManagedRuntime.ManagedRuntime<ApiSer
         const id = `${stamp.weekStart}@${stamp.generatedAt}`
         shownId ??= ((w) => (w === undefined ? "" : `${w.weekStart}@${w.generatedAt}`))(builtWeek(options.dir))
         if (shownId === id || failedFor === id) return
-        const newest = await runtime.runPromise(readSnapshot(stamp.weekStart))
+        // the stored JSON as it is: the child decodes (and checks) it, the event loop need not
+        const newest = await runtime.runPromise(readSnapshotDocument(stamp.weekStart))
         if (newest === undefined) return
-        const ok = await buildInChild(Schema.encodeSync(WeeklySnapshotSchema)(newest), options.dir, options.log, (c) => (child = c))
+        const ok = await buildInChild(newest, options.dir, options.log, (c) => (child = c))
         if (stopped) return
         if (ok) shownId = id
         failedFor = ok ? undefined : id

@@ -7,12 +7,15 @@ import { ScorecardQueriesLive } from "@handoff/db"
 import { AccountQueriesLive, Db, DeliveryQueriesLive, type DatabaseOptions, OpportunityQueriesLive, ReportQueriesLive, SimulationQueriesLive, StoreAdmin, storeLayer, WebhookStoreLive } from "@handoff/db"
 import { HandoffLive } from "@handoff/domain"
 import { Clock, Effect, Layer, ManagedRuntime } from "effect"
+import { HeavyJobsLive, type PoolOptions } from "./offload/index.ts"
 
-export const servicesLayer = (options: DatabaseOptions) =>
+/** `heavy`: limits of the pool that runs CPU-heavy work off the request loop (default: from the environment, see offload/). */
+export const servicesLayer = (options: DatabaseOptions, heavy: Partial<PoolOptions> = {}) =>
   HandoffLive.pipe(
     Layer.provideMerge(Layer.mergeAll(OpportunityQueriesLive, WebhookStoreLive, AccountQueriesLive, ReportQueriesLive, SimulationQueriesLive, DeliveryQueriesLive, ScorecardQueriesLive)),
     Layer.provideMerge(storeLayer),
-    Layer.provideMerge(Db.layer(options))
+    Layer.provideMerge(Db.layer(options)),
+    Layer.merge(HeavyJobsLive(heavy))
   )
 
 export type ApiServices = Layer.Layer.Success<ReturnType<typeof servicesLayer>>
@@ -34,9 +37,9 @@ export const shiftedClock = (offsetMs: number): Clock.Clock => {
   }
 }
 
-/** Open the store, make sure an agreement is active, and return the runtime (on `clock`, default the real one). */
-export const makeRuntime = async (options: DatabaseOptions, clock?: Clock.Clock): Promise<ManagedRuntime.ManagedRuntime<ApiServices, never>> => {
-  const layer = servicesLayer(options).pipe(Layer.orDie)
+/** Open the store, make sure an agreement is active, and return the runtime (on `clock`, default the real one; `heavy`: the heavy-job pool's limits). */
+export const makeRuntime = async (options: DatabaseOptions, clock?: Clock.Clock, heavy: Partial<PoolOptions> = {}): Promise<ManagedRuntime.ManagedRuntime<ApiServices, never>> => {
+  const layer = servicesLayer(options, heavy).pipe(Layer.orDie)
   const runtime = ManagedRuntime.make(clock === undefined ? layer : Layer.merge(layer, Layer.setClock(clock)))
   await runtime.runPromise(Effect.flatMap(StoreAdmin, (a) => Effect.flatMap(Clock.currentTimeMillis, (ms) => a.ensureAgreement(new Date(ms)))))
   return runtime

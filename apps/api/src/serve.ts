@@ -26,6 +26,7 @@ import { handoffApp } from "./index.ts"
 import { type DemoSeeding, type DemoSettings, demoSettingsFromEnv, startDemoSeeding } from "./demo.ts"
 import { jsonLogger, type Logger } from "./log.ts"
 import { defaultReportsDir, mountReportSite, type ReportBuilder, startReportBuilder } from "./reportSite.ts"
+import { HeavyJobs } from "./offload/index.ts"
 import { type ApiServices, makeRuntime } from "./runtime.ts"
 
 export interface ServeOptions {
@@ -174,6 +175,8 @@ export const serveHandoff = async (options: ServeOptions): Promise<RunningHandof
     await runtime.dispose().catch(() => undefined)
     throw e
   }
+  // a heavy-job thread takes seconds to load the domain: start one now rather than on the first heavy request
+  runtime.runSync(Effect.map(HeavyJobs, (h) => h.warm()))
   const url = `http://${publicHost(options.hostname)}:${port}`
   log.info("listening", { url, docs: `${url}/docs`, reports: `${url}/reports/`, store: embedded ? `embedded PGlite (${options.dataDir})` : "postgres" })
 

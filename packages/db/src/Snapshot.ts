@@ -176,8 +176,12 @@ export const newestSnapshotStamp = Effect.gen(function*() {
   return row === undefined ? undefined : { weekStart: row.week_start, generatedAt: new Date(row.generated_at as Date | string).toISOString() }
 })
 
-/** The stored snapshot of a week (default: the newest), decoded. */
-export const readSnapshot = (weekStart?: string) =>
+/**
+ * The stored snapshot of a week (default: the newest) as stored: its encoded JSON, not
+ * decoded — for a reader that decodes it elsewhere (the report site's build, in a child
+ * process), so the ~1 MB decode does not run twice, once of them on the API's event loop.
+ */
+export const readSnapshotDocument = (weekStart?: string) =>
   Effect.gen(function*() {
     const { q } = yield* SqlRunner
     const row = yield* q(async (db) => {
@@ -186,5 +190,9 @@ export const readSnapshot = (weekStart?: string) =>
       return query.executeTakeFirst()
     })
     if (row === undefined) return undefined
-    return Schema.decodeUnknownSync(WeeklySnapshotSchema)(typeof row.data === "string" ? JSON.parse(row.data) : row.data)
+    return (typeof row.data === "string" ? JSON.parse(row.data) : row.data) as unknown
   })
+
+/** The stored snapshot of a week (default: the newest), decoded. */
+export const readSnapshot = (weekStart?: string) =>
+  Effect.map(readSnapshotDocument(weekStart), (data) => (data === undefined ? undefined : Schema.decodeUnknownSync(WeeklySnapshotSchema)(data)))

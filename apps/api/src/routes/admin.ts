@@ -19,7 +19,7 @@ import { Clock, Config, Effect, Option, Schema } from "effect"
 import { webhookUrlFault } from "@handoff/worker/ssrf"
 import { randomBytes } from "node:crypto"
 import { apiRoles, createApiKey } from "../auth.ts"
-import { IsoDate, QueryBool, QueryInt, longDeadlineMs, route } from "../http.ts"
+import { IsoDate, QueryBool, QueryInt, route } from "../http.ts"
 import { Conflict, type FieldError, InvalidInput, NotFound } from "../problem.ts"
 
 const Text = (max: number) => Schema.String.pipe(Schema.maxLength(max))
@@ -366,7 +366,7 @@ export const adminRoutes = [
   route({
     method: "post",
     path: "/v1/accounts/bulk",
-    deadlineMs: longDeadlineMs,
+    long: true,
     roles: ["admin"],
     tag: "Accounts",
     summary: "Import accounts in bulk",

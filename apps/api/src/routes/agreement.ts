@@ -18,15 +18,17 @@
  *   rep's load against capacity, SLA exposure given reps' hours, the waterfall).
  */
 import {
-  type Account, AccountDirectory, accountDomainOf, Agreement, type AgreementInvalid as AgreementInvalidError, AgreementInvalid,
-  AgreementStore, type AgreementVersion, agreementToYaml, parseAgreement, checkAgreementTests, decodeAgreement, evaluateLead, podChain, sameAgreement,
+  type Account, AccountDirectory, accountDomainOf, Agreement, AgreementInvalid,
+  AgreementStore, type AgreementVersion, agreementToYaml, podChain,
   EventType, fitSignature, initialLeadState, type LeadEvent, type LeadId, LeadCommand, LeadEvent as LeadEventSchema,
   LeadNotFound, type LeadProfile, type LeadState, LeadStore, LedgerEntry, normalizeEmail, podMembers, RepDirectory,
-  RotationLedger, route as routeLead, runAgreementTests, Scalar, Score, simulate, SimulationResult, slaPlan, transition
+  RotationLedger, route as routeLead, Scalar, Score, SimulationResult, slaPlan, transition
 } from "@handoff/domain"
 import { SimulationQueries } from "@handoff/db"
 import { Clock, Effect, Either, Option, ParseResult, Schema } from "effect"
-import { IsoDate, longDeadlineMs, route } from "../http.ts"
+import { IsoDate, route } from "../http.ts"
+import { HeavyJobs, heavyWorkNote } from "../offload/index.ts"
+import type { Invalid } from "../offload/jobs.ts"
 import { InvalidInput, NotFound } from "../problem.ts"
 import { OwnerView } from "../views.ts"
 import { InboundLeadBody } from "./leads.ts"
@@ -180,7 +182,11 @@ const leadInputInvalid = (error: ParseResult.ParseError) =>
     errors: ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => ({ path: ["lead", ...i.path.map(String)].join("."), message: i.message }))
   })
 
-const underAgreementKey = (e: AgreementInvalidError) =>
+/** A document the heavy-job thread found invalid, as the error the API answers with. */
+const invalidAgreement = (e: Invalid) => new AgreementInvalid({ errors: e.errors, message: e.message })
+
+/** Faults of a draft given as the body's `agreement`: their paths start there. */
+const underAgreementKey = (e: Invalid) =>
   new AgreementInvalid({
     errors: e.errors.map((f) => ({ ...f, path: f.path === "" ? "agreement" : f.path.startsWith("[") ? `agreement${f.path}` : `agreement.${f.path}` })),
     message: e.message
@@ -247,16 +253,19 @@ const previewLead = (raw: unknown, at: Date) =>
     } satisfies PreviewLead
   })
 
-/** The draft given in a body (faults under `agreement.`), or the active agreement. */
+/**
+ * The draft given in a body, decoded and its tests run off the request loop (faults under
+ * `agreement.`), or the active agreement (no tests: null).
+ */
 const draftOrActive = (draft: unknown) =>
   Effect.gen(function*() {
     if (draft === undefined) {
       const active = yield* (yield* AgreementStore).active()
-      return { version: active.version as number | null, agreement: active.agreement }
+      return { version: active.version as number | null, agreement: active.agreement, tests: null }
     }
-    const decoded = decodeAgreement(draft)
-    if (Either.isLeft(decoded)) return yield* Effect.fail(underAgreementKey(decoded.left))
-    return { version: null as number | null, agreement: decoded.right }
+    const checked = yield* (yield* HeavyJobs).run("agreement", { document: draft, yaml: false, tests: "report" })
+    if (checked._tag === "Invalid") return yield* Effect.fail(underAgreementKey(checked))
+    return { version: null as number | null, agreement: checked.agreement, tests: checked.tests }
   })
 
 // ---------------------------------------------------------------------------
@@ -354,28 +363,28 @@ export const agreementRoutes = [
   route({
     method: "post",
     path: "/v1/agreement",
-    deadlineMs: longDeadlineMs,
+    long: true,
     roles: ["admin"],
     tag: "Agreement",
     summary: "Propose a new agreement version",
-    description: "The body is the whole agreement document, as JSON or as YAML (`Content-Type: application/yaml`; faults then carry their line). It is validated — every fault comes back at once with its path (422 `invalid-agreement`) — and its own `tests` are run: a version whose examples fail is refused like code whose unit tests fail, with the failing fixtures at `tests[i]`. A valid document becomes the active version (201): new decisions record it, earlier decisions keep theirs. Posting the document that is already active changes nothing (200, `created: false`).",
+    description: "The body is the whole agreement document, as JSON or as YAML (`Content-Type: application/yaml`; faults then carry their line). It is validated — every fault comes back at once with its path (422 `invalid-agreement`) — and its own `tests` are run: a version whose examples fail is refused like code whose unit tests fail, with the failing fixtures at `tests[i]`. A valid document becomes the active version (201): new decisions record it, earlier decisions keep theirs. Posting the document that is already active changes nothing (200, `created: false`). Decoding and the tests run as one heavy job. " + heavyWorkNote,
     body: Schema.Unknown.annotations({ description: "The agreement document." }),
     response: Created,
     status: 201,
     also: { 200: "Unchanged: the document is the active version already (`created: false`)." },
     yamlBody: true,
     idempotent: true,
+    heavy: true,
     handler: ({ body, caller, mediaType }) =>
       Effect.gen(function*() {
-        const decoded = mediaType === "yaml" ? parseAgreement(body as string) : decodeAgreement(body)
-        if (Either.isLeft(decoded)) return yield* Effect.fail(decoded.left)
-        const tested = checkAgreementTests(decoded.right)
-        if (Either.isLeft(tested)) return yield* Effect.fail(tested.left)
-        const agreement = tested.right
+        // decoding a big document and running every fixture against every rule takes CPU time: off the loop
         const store = yield* AgreementStore
         const active = yield* store.active()
+        const checked = yield* (yield* HeavyJobs).run("agreement", { document: body, yaml: mediaType === "yaml", tests: "enforce", active: active.agreement })
+        if (checked._tag === "Invalid") return yield* Effect.fail(invalidAgreement(checked))
+        const agreement = checked.agreement
         const warnings = yield* warningsFor(agreement)
-        if (sameAgreement(active.agreement, agreement)) {
+        if (checked.sameAsActive) {
           return { status: 200, body: { ...versionView(active, active.version), created: false, warnings } }
         }
         const at = new Date(yield* Clock.currentTimeMillis)
@@ -387,23 +396,35 @@ export const agreementRoutes = [
   route({
     method: "post",
     path: "/v1/agreement/preview",
-    deadlineMs: longDeadlineMs,
+    long: true,
     roles: ["read"],
     tag: "Agreement",
     summary: "Preview the decision for one lead",
-    description: "Score, tier and route one lead — a stored one (`lead: { leadId }`) or one given inline — under a draft agreement (or the active one), at `at` (default now), with the full decision trace: the score and the rules that drove it, the tier with the reason each earlier tier did not match, the flags, whether a decision now would hand the lead to sales, the routing over the current reps, their loads and the pods' rotation ledgers (with the ledger entries it would append), and the SLA plan. Writes nothing: no lead, no ledger entry, no lock held.",
+    description: "Score, tier and route one lead — a stored one (`lead: { leadId }`) or one given inline — under a draft agreement (or the active one), at `at` (default now), with the full decision trace: the score and the rules that drove it, the tier with the reason each earlier tier did not match, the flags, whether a decision now would hand the lead to sales, the routing over the current reps, their loads and the pods' rotation ledgers (with the ledger entries it would append), and the SLA plan. Writes nothing: no lead, no ledger entry, no lock held. Decoding the draft, its tests and the scoring run as one heavy job. " + heavyWorkNote,
     body: PreviewBody,
     response: PreviewResponse,
     status: 200,
+    heavy: true,
     handler: ({ body }) =>
       Effect.gen(function*() {
         const at = body.at ?? new Date(yield* Clock.currentTimeMillis)
-        const { version, agreement } = yield* draftOrActive(body.agreement)
         const lead = yield* previewLead(body.lead, at)
         const account: Account | undefined = lead.accountDomain === undefined
           ? undefined
           : Option.getOrUndefined(yield* (yield* AccountDirectory).findByDomain(lead.accountDomain))
-        const evaluation = evaluateLead(agreement, { profile: lead.profile, state: lead.state, ...(lead.enrichedAt === undefined ? {} : { enrichedAt: lead.enrichedAt }) }, lead.events, account, at)
+        const active = body.agreement === undefined ? yield* (yield* AgreementStore).active() : undefined
+        // decoding the draft, running its tests and scoring the lead take CPU time that grows with the draft: off the loop
+        const evaluated = yield* (yield* HeavyJobs).run("preview", {
+          agreement: active === undefined ? { draft: body.agreement } : { active: active.agreement },
+          lead: { profile: lead.profile, state: lead.state, ...(lead.enrichedAt === undefined ? {} : { enrichedAt: lead.enrichedAt }) },
+          events: lead.events,
+          account,
+          at
+        })
+        if (evaluated._tag === "Invalid") return yield* Effect.fail(underAgreementKey(evaluated))
+        const version = active?.version ?? null
+        const agreement = evaluated.draft ?? active!.agreement
+        const evaluation = evaluated.evaluation
         const { score, tier } = evaluation
 
         // would a decision now hand it to sales? (the same rule as Handoff: marketing must hold it, the tier must route, the MQL transition must be legal)
@@ -498,7 +519,7 @@ export const agreementRoutes = [
             handoff,
             routing,
             sla,
-            tests: body.agreement === undefined ? null : runAgreementTests(agreement).map((r) => ({ index: r.index, name: r.name, passed: r.passed, failures: r.failures }))
+            tests: evaluated.tests
           }
         }
       })
@@ -507,17 +528,18 @@ export const agreementRoutes = [
   route({
     method: "post",
     path: "/v1/agreement/simulate",
-    deadlineMs: longDeadlineMs,
+    long: true,
     roles: ["read"],
     tag: "Agreement",
     summary: "Backtest a draft agreement on a period's history",
-    description: "What-if with no side effects: every lead created in `[from, to)` is replayed through time under the draft (or the active agreement) — scored and tiered at each of its events, handed to sales the first time the draft would, and routed over today's reps with the rotation, loads and daily counts the replay builds up — and compared with what really happened: MQLs gained and lost, tier moves, the owner per lead, each rep's load against capacity, SLA exposure given reps' hours (deadlines due while the owner is off shift, queued handoffs), and the waterfall (sales outcomes only where they were observed). Writes nothing. At most 50,000 leads per call: shorten the period for more.",
+    description: "What-if with no side effects: every lead created in `[from, to)` is replayed through time under the draft (or the active agreement) — scored and tiered at each of its events, handed to sales the first time the draft would, and routed over today's reps with the rotation, loads and daily counts the replay builds up — and compared with what really happened: MQLs gained and lost, tier moves, the owner per lead, each rep's load against capacity, SLA exposure given reps' hours (deadlines due while the owner is off shift, queued handoffs), and the waterfall (sales outcomes only where they were observed). Writes nothing. At most 50,000 leads per call: shorten the period for more. Decoding a draft with its tests, and the replay, run as one heavy job each. " + heavyWorkNote,
     body: SimulateBody,
     response: SimulateResponse,
     status: 200,
+    heavy: true,
     handler: ({ body }) =>
       Effect.gen(function*() {
-        const { version, agreement } = yield* draftOrActive(body.agreement)
+        const { agreement, tests, version } = yield* draftOrActive(body.agreement)
         const history = yield* (yield* SimulationQueries).history({ from: body.from, to: body.to }, simulateLeadLimit)
         if (history.total > simulateLeadLimit) {
           return yield* Effect.fail(new InvalidInput({
@@ -527,12 +549,13 @@ export const agreementRoutes = [
           }))
         }
         const reps = yield* (yield* RepDirectory).list()
-        const result = simulate({ agreement, period: { from: body.from, to: body.to }, leads: history.leads, reps, accounts: history.accounts, listLimit: body.list ?? 200 })
+        // the replay of every lead of the period: off the loop
+        const result = yield* (yield* HeavyJobs).run("simulate", { agreement, period: { from: body.from, to: body.to }, leads: history.leads, reps, accounts: [...history.accounts], listLimit: body.list ?? 200 })
         return {
           body: {
             agreement: { version, name: agreement.name, draft: body.agreement !== undefined },
             ...result,
-            tests: body.agreement === undefined ? null : runAgreementTests(agreement).map((r) => ({ index: r.index, name: r.name, passed: r.passed, failures: r.failures }))
+            tests
           }
         }
       })

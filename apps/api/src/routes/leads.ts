@@ -6,7 +6,7 @@ import {
   ActivityKind, Email, EventType, Handoff, type LeadId, LeadNotFound, LeadStore, RejectionReason, Scalar, TimelineEntry
 } from "@handoff/domain"
 import { Clock, Effect, Option, ParseResult, Schema } from "effect"
-import { IsoDate, QueryBool, QueryInt, longDeadlineMs, route } from "../http.ts"
+import { IsoDate, QueryBool, QueryInt, route } from "../http.ts"
 import { InvalidInput } from "../problem.ts"
 import { leadView, LeadView } from "../views.ts"
 
@@ -246,7 +246,7 @@ export const leadRoutes = [
   route({
     method: "post",
     path: "/v1/events",
-    deadlineMs: longDeadlineMs,
+    long: true,
     roles: ["ingest"],
     tag: "Leads",
     summary: "Record behavioral and product events",

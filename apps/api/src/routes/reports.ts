@@ -20,7 +20,8 @@ import {
 import { CalibrationOutcome, CalibrationWithScorecardSchema, ScorecardQueries } from "@handoff/db"
 import { AgreementStore, AttributionModel, calendarDayNumber } from "@handoff/domain"
 import { Clock, Effect, ParseResult, Schema } from "effect"
-import { longDeadlineMs, route } from "../http.ts"
+import { route } from "../http.ts"
+import { HeavyJobs, heavyWorkNote } from "../offload/index.ts"
 import { InvalidInput } from "../problem.ts"
 
 const day = 24 * 60 * 60 * 1000
@@ -104,7 +105,7 @@ export const reportRoutes = [
   route({
     method: "get",
     path: "/v1/reports/waterfall",
-    deadlineMs: longDeadlineMs,
+    long: true,
     roles: [...roles],
     tag,
     summary: "Report the demand waterfall",
@@ -128,7 +129,7 @@ export const reportRoutes = [
   route({
     method: "get",
     path: "/v1/reports/attribution",
-    deadlineMs: longDeadlineMs,
+    long: true,
     roles: [...roles],
     tag,
     summary: "Report multi-touch attribution",
@@ -159,7 +160,7 @@ export const reportRoutes = [
   route({
     method: "get",
     path: "/v1/reports/sla",
-    deadlineMs: longDeadlineMs,
+    long: true,
     roles: [...roles],
     tag,
     summary: "Report speed-to-lead and SLA compliance",
@@ -180,7 +181,7 @@ export const reportRoutes = [
   route({
     method: "get",
     path: "/v1/reports/rejections",
-    deadlineMs: longDeadlineMs,
+    long: true,
     roles: [...roles],
     tag,
     summary: "Report sales' rejections",
@@ -200,7 +201,7 @@ export const reportRoutes = [
   route({
     method: "get",
     path: "/v1/reports/calibration",
-    deadlineMs: longDeadlineMs,
+    long: true,
     roles: [...roles],
     tag,
     summary: "Report conversion by score band, and calibrate a scorecard from outcomes",
@@ -211,16 +212,25 @@ export const reportRoutes = [
       "recycled or 90+ days old), an integer points table fitted to it (binned profile fields, L2 logistic regression, points " +
       "on a points-to-double-odds scale) as fit rules in the agreement's format, the MQL threshold that best separates " +
       "converters (Youden's J), AUC (and 5-fold cross-validated AUC from 200 outcomes), conversion by score band and the " +
-      "suggested change to the agreement; null with `scorecardReason` under 50 known outcomes or 5 of either class.",
+      "suggested change to the agreement; null with `scorecardReason` under 50 known outcomes or 5 of either class. " +
+      "Fitting the scorecard runs as one heavy job. " + heavyWorkNote,
     query: Schema.Struct({ ...PeriodQuery, outcome: Schema.optional(CalibrationOutcome) }),
     response: CalibrationWithScorecardSchema,
     status: 200,
+    heavy: true,
     handler: ({ query }) =>
       Effect.gen(function*() {
         const input = yield* resolve(query)
         const outcome = query.outcome ?? "sql"
         const report = yield* (yield* ReportQueries).calibration(input)
-        const { reason, scorecard } = yield* (yield* ScorecardQueries).scorecard({ ...input, outcome })
+        // the outcomes are read here; the fit (logistic regression, cross-validation) takes CPU time: off the loop
+        const rows = yield* (yield* ScorecardQueries).outcomes({ period: input.period, now: input.now, outcome })
+        const { reason, scorecard } = yield* (yield* HeavyJobs).run("scorecard", {
+          examples: rows.map((r) => ({ values: r.values, converted: r.converted })),
+          currentScores: rows.map((r) => r.score),
+          agreement: input.agreement,
+          outcome
+        })
         return { body: { ...report, outcome, scorecard, scorecardReason: reason } }
       })
   }),
@@ -228,7 +238,7 @@ export const reportRoutes = [
   route({
     method: "get",
     path: "/v1/reports/limbo",
-    deadlineMs: longDeadlineMs,
+    long: true,
     roles: [...roles],
     tag,
     summary: "Report leads in limbo",
