@@ -16,6 +16,7 @@ import { HeavyPool, type Outcome } from "../src/offload/pool.ts"
 import { type ApiServices, makeRuntime } from "../src/runtime.ts"
 import { team } from "./harness.ts"
 import { listen } from "./serve.ts"
+import { serialize } from "node:v8"
 
 interface Served {
   readonly runtime: ManagedRuntime.ManagedRuntime<ApiServices, never>
@@ -115,9 +116,10 @@ describe("heavy work off the request loop", () => {
     expect(res.body.tests).toHaveLength(2000)
     expect(res.body.tests.every((t: { passed: boolean }) => t.passed)).toBe(true)
     expect(res.body.tier.name).toBe("hot")
-    // no probe waited on it (a generous bound for a loaded 2-core machine; the 50 ms p99 is the benchmark's),
+    // no probe waited on it — on the main thread the draft takes seconds, so a probe would wait that long
+    // (a generous bound: a 2-core machine shared with other work; the 50 ms p99 is the benchmark's) —
     // and the request took long enough for that to mean something
-    expect(Math.max(...latencies)).toBeLessThan(200)
+    expect(Math.max(...latencies)).toBeLessThan(500)
     expect(latencies.length).toBeGreaterThanOrEqual(5)
   })
 
@@ -174,6 +176,13 @@ describe("heavy work off the request loop", () => {
         values: { title: `Title ${i % 50}`, industry: ["software", "retail", "health"][i % 3]!, employees: i % 5000, country: "US" },
         converted: i % 3 === 0
       }))
+      // a thread ready first: what is measured is the job's copy and run, not a thread starting
+      const warm = await new Promise<Outcome<unknown>>((resolve) => pool.submit("scorecard", { examples: [], currentScores: [], agreement: defaultAgreement, outcome: "sql" }, resolve))
+      expect(warm.ok).toBe(true)
+      // what one copy of it costs the loop on this machine, now (the bound below scales with the machine's load)
+      const started = performance.now()
+      serialize(examples)
+      const oneCopyMs = performance.now() - started
       const done = new Promise<Outcome<unknown>>((resolve) =>
         pool.submit("scorecard", { examples, currentScores: examples.map(() => null), agreement: defaultAgreement, outcome: "sql" }, resolve)
       )
@@ -188,7 +197,7 @@ describe("heavy work off the request loop", () => {
       clearInterval(tick)
       // fitted in time or stopped at the deadline: either way the copy and the work ran beside the loop
       expect(outcome.ok || outcome.reason === "deadline").toBe(true)
-      expect(worst).toBeLessThan(150)
+      expect(worst).toBeLessThan(Math.max(100, oneCopyMs / 2))
     } finally {
       await pool.close()
     }
