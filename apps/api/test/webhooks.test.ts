@@ -40,12 +40,24 @@ describe("webhook deliveries over the API", () => {
     expect((await api.call("POST", "/v1/webhooks", { body: { url: hookUrl, topics: ["lead.routed"] } })).status).toBe(201)
   })
 
+  it("refuses every IPv6 form of loopback: IPv4-mapped, IPv4-compatible, SIIT, 6to4, NAT64", async () => {
+    delete process.env.HANDOFF_WEBHOOK_ALLOW_PRIVATE
+    for (const url of [
+      "http://[::ffff:127.0.0.1]/", "http://[::ffff:7f00:1]/", "http://[::7f00:1]/", "http://[::127.0.0.1]/", "http://[::ffff:0:7f00:1]/",
+      "http://[2002:7f00:1::]/", "http://[64:ff9b::7f00:1]/", "http://[0:0:0:0:0:0:0:1]:8080/hook", "http://[::FFFF:7F00:0001]/"
+    ]) {
+      const res = await api.call("POST", "/v1/webhooks", { body: { url, topics: ["lead.routed"] } })
+      expect(res.status, url).toBe(422)
+      expect(res.body.errors, url).toEqual([{ path: "url", message: expect.stringMatching(/private or loopback/) }])
+    }
+  })
+
   it("lists a failing receiver's dead letters with the last error, and re-queues one on request", async () => {
     process.env.HANDOFF_WEBHOOK_ALLOW_PRIVATE = "true"
     const sub = await api.call("POST", "/v1/webhooks", { body: { url: hookUrl, topics: ["lead.routed"] } })
     const lead = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: { email: "vp@dead-letter.example", title: "VP Sales", employees: 800, industry: "software", estimatedAcv: 90000, intent: "demo_request" } })
     expect(lead.body.owner.repId).toMatch(/^ae-/)
-    const config = { batchSize: 50, timeoutMs: 500, allowPrivate: true, maxAgeMs: 200, baseDelayMs: 10, maxDelayMs: 50 }
+    const config = { batchSize: 50, timeoutMs: 500, allowPrivate: true, maxAgeMs: 1_000, baseDelayMs: 10, maxDelayMs: 50 } // a window several attempts wide, even on a busy machine
     const path = `/v1/webhooks/${sub.body.id}/deliveries`
     for (let i = 0; i < 200; i++) {
       await api.runtime.runPromise(deliverOnce(config))

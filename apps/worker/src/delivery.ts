@@ -110,6 +110,12 @@ export const post = (url: string, body: string, headers: Record<string, string>,
       ...(options.allowPrivate ? {} : { lookup: guardedLookup })
     }, (res) => {
       const status = res.statusCode ?? 0
+      if (status >= 200 && status < 300) {
+        // the receiver has the message: its answer's body is not waited for (a trickled one would only run into the deadline)
+        done({ ok: true, status, error: "" })
+        res.destroy()
+        return
+      }
       let text = ""
       res.setEncoding("utf8")
       res.on("data", (chunk: string) => {
