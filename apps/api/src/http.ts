@@ -5,6 +5,7 @@
  * OpenAPI document, so the documentation cannot drift from what the server does.
  */
 import type { ApiRole } from "@handoff/db"
+import { StorableDate } from "@handoff/domain"
 import type { Effect } from "effect"
 import { Schema } from "effect"
 import type { ApiError } from "./problem.ts"
@@ -71,5 +72,5 @@ export const QueryBool = Schema.transform(Schema.Literal("true", "false"), Schem
   encode: (b) => (b ? "true" : "false")
 })
 
-/** An ISO 8601 date-time on the wire, a Date in the handler. */
-export const IsoDate = Schema.Date.annotations({ description: "ISO 8601 date-time, e.g. 2026-01-06T15:00:00Z", jsonSchema: { type: "string", format: "date-time" } })
+/** An ISO 8601 date-time on the wire, a Date in the handler; years 0001 … 9999, which PostgreSQL can store. */
+export const IsoDate = StorableDate.annotations({ description: "ISO 8601 date-time, e.g. 2026-01-06T15:00:00Z (years 0001 to 9999)", jsonSchema: { type: "string", format: "date-time" } })
