@@ -23,12 +23,6 @@ const newLead = async (address: string) => {
   return res.body.id as string
 }
 
-const eventsOf = async (leadId: string) => {
-  const res = await api.call("GET", `/v1/leads/${leadId}/timeline`, { key: api.keys.read })
-  expect(res.status).toBe(200)
-  return res.body.entries as ReadonlyArray<{ cause: string; data?: Record<string, unknown> }>
-}
-
 /** The case-study driver of the lead's score: one driver summing every stored download. */
 const caseStudyDrivers = async (leadId: string) => {
   const lead = await api.call("GET", `/v1/leads/${leadId}`, { key: api.keys.read })
@@ -40,7 +34,7 @@ const hot = (address: string, occurredAt: string) => ({
 })
 
 describe("instants the database cannot store", () => {
-  for (const bad of ["-271821-04-20T00:00:00Z", "+275760-09-13T00:00:00Z", "10000-01-01T00:00:00Z"]) {
+  for (const bad of ["-271821-04-20T00:00:00Z", "+275760-09-13T00:00:00Z", "+010000-01-01T00:00:00Z"]) {
     it(`POST /v1/leads with occurredAt ${bad} → 422 with the path, no lead`, async () => {
       const address = email("range")
       const res = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: { email: address, intent: "demo_request", occurredAt: bad } })
@@ -71,20 +65,10 @@ describe("instants the database cannot store", () => {
       expect(res.body.results[1].errors.map((e: { path: string }) => e.path)).toContain("events.1.occurredAt")
       expect(await caseStudyDrivers(leadId)).toHaveLength(1)
       const lead = await api.call("GET", `/v1/leads/${leadId}`, { key: api.keys.read })
-      // the inquiry's case study is not one (no kind), so the two stored downloads make 2 × 15
+      // the inquiry's download has no kind, so the two stored case studies make 2 × 15
       expect(lead.body.score.drivers.find((d: { rule: string }) => d.rule === "case-study").points).toBe(30)
     })
   }
-
-  it("the edges of the range are accepted", async () => {
-    const leadId = await newLead(email("edge"))
-    const res = await api.call("POST", "/v1/events", {
-      key: api.keys.ingest,
-      body: { events: [{ leadId, type: "page_view", occurredAt: "0001-01-01T00:00:00Z" }, { leadId, type: "page_view", occurredAt: "2000-01-01T00:00:00Z" }] }
-    })
-    expect(res.status).toBe(200)
-    expect(res.body.results.map((r: { status: string }) => r.status)).toEqual(["attached", "attached"])
-  })
 })
 
 describe("a batch is stored once", () => {
@@ -147,17 +131,6 @@ describe("a batch is stored once", () => {
     expect(third.body.results[0].status).toBe("duplicate")
     const lead = await api.call("GET", `/v1/leads/${leadId}`, { key: api.keys.read })
     expect(lead.body.score.drivers.find((d: { rule: string }) => d.rule === "case-study").points).toBe(15)
-    expect((await eventsOf(leadId)).length).toBeGreaterThan(0)
-  })
-
-  it("an unknown leadId is rejected alone, with its index", async () => {
-    const leadId = await newLead(email("unknown-id"))
-    const res = await api.call("POST", "/v1/events", {
-      key: api.keys.ingest,
-      body: { events: [{ leadId: "lead_nope", type: "page_view", occurredAt: new Date().toISOString() }, { leadId, type: "page_view", occurredAt: new Date().toISOString() }] }
-    })
-    expect(res.status).toBe(200)
-    expect(res.body.results).toMatchObject([{ index: 0, status: "rejected", errors: [{ path: "events.0.leadId" }] }, { index: 1, status: "attached", leadId }])
   })
 })
 

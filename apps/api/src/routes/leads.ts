@@ -38,7 +38,9 @@ export const InboundLeadBody = Schema.Struct({
     campaign: Schema.optional(Text(200)),
     form: Schema.optional(Text(200))
   })),
-  occurredAt: Schema.optional(IsoDate),
+  occurredAt: Schema.optional(IsoDate.annotations({
+    description: "T0, the submission time (default now; years 0001 to 9999). More than 5 minutes ahead of the server's clock it is replaced by the receipt time and the lead flagged `clock_skew_clamped`."
+  })),
   /** Other form answers. */
   fields: Schema.optional(FormAnswers),
   /** Properties of the inquiry event itself (e.g. `kind: case_study` for a download). */
