@@ -5,7 +5,7 @@
  * OpenAPI document, so the documentation cannot drift from what the server does.
  */
 import type { ApiRole } from "@handoff/db"
-import { IsoDateTime } from "@handoff/domain"
+import { IsoDateTime, StorableDateFromSelf } from "@handoff/domain"
 import type { Effect } from "effect"
 import { Schema } from "effect"
 import type { ApiError } from "./problem.ts"
@@ -76,5 +76,11 @@ export const QueryBool = Schema.transform(Schema.Literal("true", "false"), Schem
   encode: (b) => (b ? "true" : "false")
 })
 
-/** An ISO 8601 date-time on the wire, a Date in the handler; a day the calendar lacks (2026-02-30) is refused. */
-export const IsoDate = IsoDateTime
+/**
+ * An ISO 8601 date-time on the wire, a Date in the handler: a day the calendar lacks
+ * (2026-02-30) is refused, and so is an instant PostgreSQL cannot store (years 0001 … 9999).
+ */
+export const IsoDate = Schema.compose(IsoDateTime, StorableDateFromSelf).annotations({
+  description: "ISO 8601 date-time, e.g. 2026-01-06T15:00:00Z (years 0001 to 9999)",
+  jsonSchema: { type: "string", format: "date-time" }
+})

@@ -14,7 +14,7 @@
  */
 import {
   AccountDirectory, Agreement, type AgreementVersion, Activity, AgreementStore, defaultAgreement, EmailTaken,
-  IdGenerator, type LedgerSummary, type LeadEvent, LeadEvent as LeadEventSchema, LeadRecord, LeadStore, LedgerEntry, nextSlaDeadline, Outbox,
+  IdGenerator, type LedgerSummary, type KeyedEvent, type LeadEvent, LeadEvent as LeadEventSchema, LeadRecord, LeadStore, LedgerEntry, nextSlaDeadline, Outbox,
   Rep, type RepLoad, RepDirectory, type SweepClaim, RotationLedger, TimelineEntry, Transactor, wallClock, Account,
   cadenceCheckDueAt, reevaluationDueAt, salesTouchedAt
 } from "@handoff/domain"
@@ -331,7 +331,25 @@ export const makeStore = Effect.gen(function*() {
     takePendingEvents: (email) =>
       read(["lead_events"], async (db) => {
         const rows = await db.deleteFrom("lead_events").where("lead_id", "is", null).where("email", "=", email).returningAll().execute()
-        return rows.sort((a, b) => Number(a.id) - Number(b.id)).map(eventFromRow)
+        // the key goes with the event, so the attached copy still stands for it
+        return rows.sort((a, b) => Number(a.id) - Number(b.id)).map((r): KeyedEvent => {
+          const e = eventFromRow(r)
+          return r.dedupe_key === null ? e : { ...e, key: r.dedupe_key }
+        })
+      }),
+    storedEventKeys: (keys) =>
+      keys.length === 0 ? Effect.succeed(new Set<string>()) : read(["lead_events"], async (db) => {
+        const found = new Set<string>()
+        const unique = [...new Set(keys)]
+        for (let i = 0; i < unique.length; i += 1000) {
+          const part = unique.slice(i, i + 1000)
+          const rows = await db.selectFrom("lead_events").select("dedupe_key")
+            .where(sql<string>`md5(dedupe_key)`, "in", part.map((k) => sql<string>`md5(${k})`))
+            .where("dedupe_key", "is not", null)
+            .execute()
+          for (const r of rows) if (r.dedupe_key !== null) found.add(r.dedupe_key)
+        }
+        return found
       }),
     appendTimeline: (id, entries) =>
       entries.length === 0 ? Effect.void : hold((p) => {
@@ -689,7 +707,7 @@ export const makeStore = Effect.gen(function*() {
   return { leadStore, repDirectory, accountDirectory, rotationLedger, agreementStore, outbox, idGenerator, transactor: Transactor.of({ transaction }), executor, inTx, q: qRaw }
 })
 
-const eventRow = (e: LeadEvent, leadId: string | null, email: string | null) => {
+const eventRow = (e: KeyedEvent, leadId: string | null, email: string | null) => {
   const enc = encodeEvent(e)
   return {
     lead_id: leadId,
@@ -698,7 +716,8 @@ const eventRow = (e: LeadEvent, leadId: string | null, email: string | null) => 
     occurred_at: e.occurredAt,
     properties: json(enc.properties ?? {}),
     channel: e.channel ?? null,
-    campaign: e.campaign ?? null
+    campaign: e.campaign ?? null,
+    dedupe_key: e.key ?? null
   }
 }
 

@@ -163,7 +163,9 @@ const parts = (db: Db, p: PendingWrites): Array<Part> => {
   ]
   for (const [table, rows] of inserts) {
     for (const part of rowsIn(rows, columnsOf(rows))) {
-      out.push({ key: table, params: part.length * columnsOf(rows), query: db.insertInto(table).values(part as any) })
+      const insert = db.insertInto(table).values(part as any)
+      // an event already stored under its key (a resent batch, a race with another) is not stored again
+      out.push({ key: table, params: part.length * columnsOf(rows), query: table === "lead_events" ? insert.onConflict((oc) => oc.doNothing()) : insert })
     }
   }
   const assignments = [...p.assignments.values()]

@@ -57,6 +57,8 @@ export interface LeadEventsTable {
   channel: string | null
   campaign: string | null
   received_at: Generated<Timestamp>
+  /** The event's identity (unique by md5): null for events stored before keys. */
+  dedupe_key: string | null
 }
 
 export interface AccountsTable {

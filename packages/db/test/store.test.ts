@@ -76,6 +76,26 @@ describe.each(engines)("store on $name", ({ available, open }) => {
       expect(yield* store.takePendingEvents("kim@acme.io")).toEqual([])
     })))
 
+  test("an event sent again is stored once: pending, after it is attached, and against a direct second write", () =>
+    provide(Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const store = yield* LeadStore
+      const view = { email: "lee@acme.io", event: { type: "page_view", occurredAt: new Date(tuesday10am.getTime() - 3_600_000), properties: { category: "pricing" } } }
+      const byId = { email: "lee@acme.io", id: "msg-7", event: { type: "content_download", occurredAt: new Date(tuesday10am.getTime() - 60_000), properties: { kind: "case_study" } } }
+      expect((yield* handoff.recordEvents([view, byId], api)).map((r) => r.status)).toEqual(["pending", "pending"])
+      expect((yield* handoff.recordEvents([view, { ...byId, event: { ...byId.event, occurredAt: new Date(tuesday10am.getTime()) } }], api)).map((r) => r.status)).toEqual(["duplicate", "duplicate"])
+      const { lead } = yield* handoff.ingest({ profile: { email: "lee@acme.io", title: "Analyst", employees: 300 }, intent: "webinar_registration" }, api)
+      expect((yield* handoff.recordEvents([view, byId], api)).map((r) => r.status)).toEqual(["duplicate", "duplicate"])
+      const stored = yield* store.events(lead.id)
+      expect(stored.map((e) => e.type)).toEqual(["page_view", "content_download", "webinar_registration"])
+      // the unique index is the last word: a write that skipped the check stores nothing either
+      const { kysely } = yield* Db
+      const key = (yield* Effect.promise(() => kysely.selectFrom("lead_events").select("dedupe_key").where("lead_id", "=", lead.id).where("type", "=", "page_view").executeTakeFirstOrThrow())).dedupe_key!
+      yield* store.appendEvents(lead.id, [{ ...view.event, key }])
+      expect((yield* store.events(lead.id))).toHaveLength(3)
+    })))
+
   test("accept, activity, qualify and opportunity: SQL math lands in the tables reports read", () =>
     provide(Effect.gen(function*() {
       yield* TestClock.setTime(tuesday10am.getTime())

@@ -21,6 +21,7 @@ import {
   type OutboxMessage, reevaluationDueAt, RepDirectory, RepNotFound, RotationLedger, type RoutingSummary, type SweepClaim, Transactor
 } from "./Ports.ts"
 import { emptyLedgerSummary, extendLedgerSummary, type LedgerEntry, type LedgerSummary, route, type RouteDecision } from "./Routing.ts"
+import { eventIdentity, type KeyedEvent, receiveInstant } from "./Receipt.ts"
 import { score as scoreLead, type Score } from "./Scoring.ts"
 import { type Activity, type SlaAssignment, type SlaBreach, slaPlan } from "./Sla.ts"
 import {
@@ -48,12 +49,16 @@ export interface InboundLead {
 export interface InboundEvent {
   readonly email?: string
   readonly leadId?: string
+  /** The sender's own id for the event: a resend with the same id (for the same lead or email) is a duplicate. */
+  readonly id?: string
   readonly event: LeadEvent
 }
 
+/** `clamped`: the given `occurredAt` was too far ahead of our clock and the receipt time was stored instead. */
 export type EventResult =
-  | { readonly status: "attached"; readonly leadId: string }
-  | { readonly status: "pending"; readonly email: string }
+  | { readonly status: "attached"; readonly leadId: string; readonly clamped: boolean }
+  | { readonly status: "pending"; readonly email: string; readonly clamped: boolean }
+  | { readonly status: "duplicate"; readonly leadId: string | null }
   | { readonly status: "rejected"; readonly reason: string }
 
 /** Everything one decision about a lead saw and decided, for the lead view and previews. */
@@ -184,7 +189,11 @@ export const recommendApproach = (lead: LeadRecord, recent: ReadonlyArray<LeadEv
 export interface HandoffService {
   /** An inbound inquiry: dedupe by email, match the account, score, tier, route, start the SLA clock. */
   readonly ingest: (input: InboundLead, actor: Actor) => Effect.Effect<LeadOutcome & { readonly created: boolean }>
-  /** Behavioral and product events; unknown emails are held and attached when the lead appears. */
+  /**
+   * Behavioral and product events, all in one unit: unknown emails are held and attached
+   * when the lead appears; an event already stored (same sender id, or same content) is a
+   * `duplicate` and stored no second time.
+   */
   readonly recordEvents: (events: ReadonlyArray<InboundEvent>, actor: Actor) => Effect.Effect<ReadonlyArray<EventResult>>
   /** Firmographic enrichment: the second scoring stage. */
   readonly enrich: (leadId: string, enrichment: Enrichment, actor: Actor) => Effect.Effect<LeadOutcome, LeadNotFound>
@@ -476,10 +485,11 @@ export const makeHandoff = Effect.gen(function*() {
       const at = yield* now
       const version = yield* agreements.active()
       const email = normalizeEmail(input.profile.email)
-      const t0 = input.occurredAt ?? at
+      const received = receiveInstant(input.occurredAt, at)
+      const t0 = received.t0
       const inquiry: LeadEvent = {
         type: input.intent ?? "inquiry",
-        occurredAt: t0,
+        occurredAt: received.occurredAt,
         properties: input.properties ?? {},
         ...(input.profile.source?.channel === undefined ? {} : { channel: input.profile.source.channel }),
         ...(input.profile.source?.campaign === undefined ? {} : { campaign: input.profile.source.campaign })
@@ -523,6 +533,8 @@ export const makeHandoff = Effect.gen(function*() {
         before = pending
       }
       yield* leads.appendEvents(lead.id, [inquiry])
+      // a form's clock far ahead of ours: T0 is when we heard of it, and the lead says so
+      if (received.clamped) lead = { ...lead, flags: uniq([...lead.flags, "clock_skew_clamped"]) }
       const result = yield* decide(version, lead, at, actor, { t0, intent: inquiry.type }, [...before, inquiry])
       const messages = created ? [message("lead.created", result.lead, at, { email }), ...result.messages] : result.messages
       yield* persist(result.lead, [...opening, ...result.timeline], messages)
@@ -530,34 +542,67 @@ export const makeHandoff = Effect.gen(function*() {
     }))
 
   const recordEvents: HandoffService["recordEvents"] = (items, actor) =>
-    Effect.forEach(items, (item) =>
-      tx.transaction(Effect.gen(function*() {
+    items.length === 0 ? Effect.succeed([]) : tx.transaction(Effect.gen(function*() {
+      const at = yield* now
+      const version = yield* agreements.active()
+      const prepared = items.map((item) => {
+        const email = item.email === undefined ? undefined : normalizeEmail(item.email)
+        const target = item.leadId !== undefined ? { leadId: item.leadId } : { email: email ?? "" }
+        const received = receiveInstant(item.event.occurredAt, at)
+        const event: KeyedEvent = {
+          ...item.event,
+          occurredAt: received.occurredAt,
+          ...(received.clamped ? { properties: { ...item.event.properties, clockSkewClamped: true } } : {}),
+          key: eventIdentity(target, item.event, item.id)
+        }
+        return { item, email, event, received }
+      })
+      const stored = yield* leads.storedEventKeys(prepared.map((p) => p.event.key!))
+      const seen = new Set(stored)
+      const results: Array<EventResult> = new Array(items.length)
+      // one lead's events in the order given, leads in a fixed order: concurrent batches lock them alike
+      const order = prepared.map((_, i) => i).sort((a, b) => {
+        const ka = prepared[a]!.item.leadId ?? prepared[a]!.email ?? ""
+        const kb = prepared[b]!.item.leadId ?? prepared[b]!.email ?? ""
+        return ka < kb ? -1 : ka > kb ? 1 : a - b
+      })
+      for (const i of order) {
+        const { email, event, item, received } = prepared[i]!
+        const clamped = received.clamped
+        if (seen.has(event.key!)) {
+          results[i] = { status: "duplicate", leadId: item.leadId ?? null }
+          continue
+        }
+        seen.add(event.key!)
         const found = item.leadId !== undefined
           ? yield* leads.findById(item.leadId as LeadId)
-          : item.email !== undefined
-          ? yield* leads.findByEmail(normalizeEmail(item.email))
+          : email !== undefined
+          ? yield* leads.findByEmail(email)
           : Option.none<LeadRecord>()
         if (Option.isNone(found)) {
-          if (item.email === undefined) return { status: "rejected", reason: `no lead with id ${item.leadId}` } as const
-          const email = normalizeEmail(item.email)
-          yield* leads.holdPendingEvents(email, [item.event])
-          return { status: "pending", email } as const
+          if (email === undefined) {
+            results[i] = { status: "rejected", reason: `no lead with id ${item.leadId}` }
+            continue
+          }
+          yield* leads.holdPendingEvents(email, [event])
+          results[i] = { status: "pending", email, clamped }
+          continue
         }
         const lead = found.value
         if (lead.state.stage === "merged" || lead.state.stage === "won") {
-          yield* leads.appendEvents(lead.id, [item.event])
-          return { status: "attached", leadId: lead.id } as const
+          yield* leads.appendEvents(lead.id, [event])
+          results[i] = { status: "attached", leadId: lead.id, clamped }
+          continue
         }
         // the lead's events as they were, then this one: decided on without reading them back
         const before = yield* leads.events(lead.id)
-        yield* leads.appendEvents(lead.id, [item.event])
-        const at = yield* now
-        const version = yield* agreements.active()
-        const t0 = item.event.occurredAt
-        const result = yield* decide(version, lead, at, actor, { t0, ...(isHandRaise(version.agreement, item.event) ? { intent: item.event.type } : {}) }, [...before, item.event])
+        yield* leads.appendEvents(lead.id, [event])
+        const result = yield* decide(version, lead, at, actor, { t0: received.t0, ...(isHandRaise(version.agreement, event) ? { intent: event.type } : {}) }, [...before, event])
         yield* persist(result.lead, result.timeline, result.messages)
-        return { status: "attached", leadId: lead.id } as const
-      })))
+        results[i] = { status: "attached", leadId: lead.id, clamped }
+      }
+      return results
+    }))
 
   const enrich: HandoffService["enrich"] = (leadId, enrichment, actor) =>
     tx.transaction(Effect.gen(function*() {

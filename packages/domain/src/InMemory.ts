@@ -10,6 +10,7 @@ import type { Agreement, AgreementVersion } from "./Agreement.ts"
 import { wallClock } from "./BusinessTime.ts"
 import type { Account, LeadEvent, Rep, RepLoad } from "./Lead.ts"
 import type { TimelineEntry } from "./Lifecycle.ts"
+import type { KeyedEvent } from "./Receipt.ts"
 import {
   AccountDirectory, AgreementStore, claimKey, EmailTaken, IdGenerator, type LeadRecord, LeadStore, nextSlaDeadline, Outbox,
   type OutboxMessage, RepDirectory, RotationLedger, Transactor
@@ -55,6 +56,22 @@ export const makeInMemory = (ref: Ref.Ref<InMemoryState>) => {
   const read = Ref.get(ref)
   const modify = (f: (s: InMemoryState) => InMemoryState) => Ref.update(ref, f)
 
+  const storedKeys = (s: InMemoryState): Set<string> => {
+    const out = new Set<string>()
+    for (const m of [s.events, s.pending]) for (const evs of m.values()) for (const e of evs as ReadonlyArray<KeyedEvent>) if (e.key !== undefined) out.add(e.key)
+    return out
+  }
+  /** Events whose key is not stored yet (nor repeated within these). */
+  const unstored = (s: InMemoryState, events: ReadonlyArray<KeyedEvent>): ReadonlyArray<KeyedEvent> => {
+    const stored = storedKeys(s)
+    return events.filter((e) => {
+      if (e.key === undefined) return true
+      if (stored.has(e.key)) return false
+      stored.add(e.key)
+      return true
+    })
+  }
+
   const leadStore = LeadStore.of({
     findById: (id) => read.pipe(Effect.map((s) => Option.fromNullable(s.leads.get(id)))),
     claim: (id) => read.pipe(Effect.map((s) => Option.fromNullable(s.leads.get(id)))),
@@ -67,8 +84,12 @@ export const makeInMemory = (ref: Ref.Ref<InMemoryState>) => {
       ).pipe(Effect.flatMap((ok) => ok ? Effect.void : Effect.fail(new EmailTaken({ email: lead.email, message: `A lead with email ${lead.email} already exists.` })))),
     update: (lead) => modify((s) => ({ ...s, leads: put(s.leads, lead.id, lead) })),
     events: (id) => read.pipe(Effect.map((s) => s.events.get(id) ?? [])),
-    appendEvents: (id, events) => modify((s) => ({ ...s, events: appendTo(s.events, id, events) })),
-    holdPendingEvents: (email, events) => modify((s) => ({ ...s, pending: appendTo(s.pending, email, events) })),
+    appendEvents: (id, events) => modify((s) => ({ ...s, events: appendTo(s.events, id, unstored(s, events)) })),
+    holdPendingEvents: (email, events) => modify((s) => ({ ...s, pending: appendTo(s.pending, email, unstored(s, events)) })),
+    storedEventKeys: (keys) => read.pipe(Effect.map((s) => {
+      const stored = storedKeys(s)
+      return new Set(keys.filter((k) => stored.has(k)))
+    })),
     takePendingEvents: (email) =>
       Ref.modify(ref, (s) => {
         const held = s.pending.get(email) ?? []

@@ -13,6 +13,7 @@ import type { Agreement, AgreementVersion } from "./Agreement.ts"
 import { type Account, type LeadEvent, LeadId, LeadProfile, type Rep, type RepLoad } from "./Lead.ts"
 import { LeadState, type TimelineEntry } from "./Lifecycle.ts"
 import type { LedgerEntry, LedgerSummary } from "./Routing.ts"
+import type { KeyedEvent } from "./Receipt.ts"
 import { Score } from "./Scoring.ts"
 import type { Activity } from "./Sla.ts"
 
@@ -203,11 +204,14 @@ export class LeadStore extends Context.Tag("@handoff/domain/LeadStore")<LeadStor
   readonly insert: (lead: LeadRecord) => Effect.Effect<void, EmailTaken>
   readonly update: (lead: LeadRecord) => Effect.Effect<void>
   readonly events: (id: LeadId) => Effect.Effect<ReadonlyArray<LeadEvent>>
-  readonly appendEvents: (id: LeadId, events: ReadonlyArray<LeadEvent>) => Effect.Effect<void>
+  /** Store events; one with a `key` already stored (see `eventIdentity`) is not stored again. */
+  readonly appendEvents: (id: LeadId, events: ReadonlyArray<KeyedEvent>) => Effect.Effect<void>
   /** Keep events for an email no lead has yet; they are attached when the lead appears. */
-  readonly holdPendingEvents: (normalizedEmail: string, events: ReadonlyArray<LeadEvent>) => Effect.Effect<void>
+  readonly holdPendingEvents: (normalizedEmail: string, events: ReadonlyArray<KeyedEvent>) => Effect.Effect<void>
   /** Take (and remove) the events held for an email. */
-  readonly takePendingEvents: (normalizedEmail: string) => Effect.Effect<ReadonlyArray<LeadEvent>>
+  readonly takePendingEvents: (normalizedEmail: string) => Effect.Effect<ReadonlyArray<KeyedEvent>>
+  /** Which of these event keys are stored already (attached or pending). */
+  readonly storedEventKeys: (keys: ReadonlyArray<string>) => Effect.Effect<ReadonlySet<string>>
   readonly appendTimeline: (id: LeadId, entries: ReadonlyArray<TimelineEntry>) => Effect.Effect<void>
   readonly timeline: (id: LeadId) => Effect.Effect<ReadonlyArray<TimelineEntry>>
   readonly activities: (id: LeadId) => Effect.Effect<ReadonlyArray<Activity>>

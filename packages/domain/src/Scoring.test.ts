@@ -147,13 +147,20 @@ describe("intent rules (seed 002 defaults)", () => {
     expect(unsub.intent).toBe(pointsOf(unsub, "unsubscribed"))
   })
 
-  it("events after now are ignored", () => {
-    const future = { type: "demo_request", occurredAt: new Date(now.getTime() + MINUTE), properties: {} }
+  it("events after now (beyond the clock-skew tolerance) are ignored", () => {
+    const future = { type: "demo_request", occurredAt: new Date(now.getTime() + 6 * MINUTE), properties: {} }
     const s = run(ideal, [future, pricing(-1)])
     expect(s.intent).toBe(0)
     expect(s.handRaise).toBeNull()
     expect(s.mql).toBe(false)
     expect(s.lastEngagementAt).toBeNull()
+  })
+
+  it("an event a minute ahead of now (a sender's clock a little fast) counts as happening now", () => {
+    const skewed = { type: "demo_request", occurredAt: new Date(now.getTime() + MINUTE), properties: {} }
+    const s = run(ideal, [skewed])
+    expect(s.handRaise).toEqual({ type: "demo_request", at: now, pql: false })
+    expect(s.mql).toBe(true)
   })
 
   it("event predicates read properties, and the event's own channel", () => {

@@ -25,6 +25,7 @@ import type { Agreement, Decay, FitRule, IntentRule } from "./Agreement.ts"
 import { type Condition, describePredicate, type FieldPredicate, testPredicate } from "./Condition.ts"
 import { durationMillis, formatMillis } from "./IsoDuration.ts"
 import { fitSignature, type LeadEvent, type LeadProfile } from "./Lead.ts"
+import { eventsAsOf } from "./Receipt.ts"
 
 // ---------------------------------------------------------------------------
 // The score, as stored and served
@@ -228,7 +229,8 @@ const toCents = (points: number): number => Math.round(points * 100) || 0
  * 50 employees" → `wrong_icp`); its points still count. `icpFit` = fit ≥ minFit and not
  * disqualified.
  *
- * **Intent.** Events after `now` are ignored. An intent rule matches events of its
+ * **Intent.** Events after `now` are ignored, except those within the clock-skew
+ * tolerance ahead of it (`eventsAsOf`), which count as happening at `now`. An intent rule matches events of its
  * `event` type whose `where` holds (property names, plus the event's `channel` and
  * `campaign`). Without `count`, each matching event earns the points, summed, then
  * capped at `max` (the cap applies after decay: "+20, max 20" stays 20 until decay
@@ -268,7 +270,7 @@ export const score = (agreement: Agreement, lead: ScoringLead, events: ReadonlyA
   const scoring = agreement.scoring
   const nowMs = now.getTime()
   const profile = lead.profile
-  const past = events.filter((e) => e.occurredAt.getTime() <= nowMs)
+  const past = eventsAsOf(events, now)
 
   // --- fit -----------------------------------------------------------------
   const drivers: Array<RawDriver> = []

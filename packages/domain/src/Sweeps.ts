@@ -27,6 +27,7 @@ import type { Agreement, Decay } from "./Agreement.ts"
 import { durationMillis } from "./IsoDuration.ts"
 import { fitSignature, type LeadEvent } from "./Lead.ts"
 import { type LeadState, scoreMqlBlock, type TimelineEntry } from "./Lifecycle.ts"
+import { clockSkewTolerance } from "./Receipt.ts"
 import type { Assignment, LeadRecord } from "./Ports.ts"
 import { eventMatches, type Score } from "./Scoring.ts"
 import { type Activity, evaluateSla, type SlaBreach, type SlaStatus } from "./Sla.ts"
@@ -85,7 +86,10 @@ export const nextScoreChangeAt = (
   const hr = agreement.handRaise
   for (const e of events) {
     const at = e.occurredAt.getTime()
-    consider(at) // an event dated later than now becomes known then
+    // an event dated later than now counts from the clock-skew tolerance before its time (as
+    // happening "now"), then at its time
+    consider(at - clockSkewTolerance)
+    consider(at)
     const handRaising = hr.events.includes(e.type) || hr.pql.some((p) => eventMatches(e, p.event, p.where))
     if (handRaising) consider(at + hrWithin)
     for (const r of scoring.intent) {

@@ -3,7 +3,7 @@
  */
 import { LeadQueries } from "@handoff/db"
 import {
-  ActivityKind, Email, EventType, Handoff, type LeadId, LeadNotFound, LeadStore, RejectionReason, Scalar, TimelineEntry
+  ActivityKind, Email, EventType, Handoff, type InboundEvent, type LeadId, LeadNotFound, LeadStore, RejectionReason, Scalar, TimelineEntry
 } from "@handoff/domain"
 import { Clock, Effect, Option, ParseResult, Schema } from "effect"
 import { IsoDate, QueryBool, QueryInt, route } from "../http.ts"
@@ -38,7 +38,9 @@ export const InboundLeadBody = Schema.Struct({
     campaign: Schema.optional(Text(200)),
     form: Schema.optional(Text(200))
   })),
-  occurredAt: Schema.optional(IsoDate),
+  occurredAt: Schema.optional(IsoDate.annotations({
+    description: "T0, the submission time (default now; years 0001 to 9999). More than 5 minutes ahead of the server's clock it is replaced by the receipt time and the lead flagged `clock_skew_clamped`."
+  })),
   /** Other form answers. */
   fields: Schema.optional(FormAnswers),
   /** Properties of the inquiry event itself (e.g. `kind: case_study` for a download). */
@@ -69,6 +71,8 @@ const loadView = (id: string) =>
   })
 
 const EventItem = Schema.Struct({
+  /** The sender's own id for the event (like Segment's `messageId`): resending it stores nothing twice. */
+  id: Schema.optional(Text(200).pipe(Schema.minLength(1))),
   email: Schema.optional(Email.pipe(Schema.maxLength(320))),
   leadId: Schema.optional(Text(100)),
   type: EventType.pipe(Schema.maxLength(100)),
@@ -83,9 +87,12 @@ const EventItem = Schema.Struct({
 
 const EventResult = Schema.Struct({
   index: Schema.Number,
-  status: Schema.Literal("attached", "pending", "rejected"),
+  status: Schema.Literal("attached", "pending", "duplicate", "rejected"),
   leadId: Schema.NullOr(Schema.String),
-  errors: Schema.Array(Schema.Struct({ path: Schema.String, message: Schema.String }))
+  errors: Schema.Array(Schema.Struct({ path: Schema.String, message: Schema.String })),
+  clockSkewClamped: Schema.optional(Schema.Literal(true)).annotations({
+    description: "Present when `occurredAt` was more than 5 minutes ahead of the server's clock: the receipt time was stored instead."
+  })
 })
 
 const ListQuery = Schema.Struct({
@@ -250,7 +257,7 @@ export const leadRoutes = [
     roles: ["ingest"],
     tag: "Leads",
     summary: "Record behavioral and product events",
-    description: "A batch of up to 1,000 events, each for a lead known by `leadId` or `email`. Results are per item: events for an email not yet known are kept (`pending`) and attached when that lead appears; an invalid item is `rejected` with its errors and the others still count.",
+    description: "A batch of up to 1,000 events, each for a lead known by `leadId` or `email`. Results are per item: events for an email not yet known are kept (`pending`) and attached when that lead appears; an invalid item is `rejected` with its errors and the others still count. Every item is checked before any is written, and the good ones are written together. Each event is stored once: one already stored (same `id` for the same lead or email, or without `id` the same type, `occurredAt`, properties, channel and campaign) is a `duplicate`, so a batch can be retried safely. An `occurredAt` more than 5 minutes ahead of the server's clock is replaced by the receipt time (`clockSkewClamped`).",
     body: Schema.Struct({ events: Schema.Array(Schema.Unknown).pipe(Schema.minItems(1), Schema.maxItems(1000)) }),
     // each item is decoded on its own, so one bad event is rejected alone; the document shows the item's shape
     bodyDoc: Schema.Struct({ events: Schema.Array(EventItem).pipe(Schema.minItems(1), Schema.maxItems(1000)) }),
@@ -260,30 +267,42 @@ export const leadRoutes = [
     handler: ({ body, caller }) =>
       Effect.gen(function*() {
         const handoff = yield* Handoff
-        const results: Array<typeof EventResult.Type> = []
+        const results: Array<typeof EventResult.Type> = new Array(body.events.length)
+        // every item is decoded and checked before anything is written; the good ones are then written in one unit
+        const good: Array<{ index: number; event: InboundEvent }> = []
         for (const [index, raw] of body.events.entries()) {
           const decoded = Schema.decodeUnknownEither(EventItem, { errors: "all", onExcessProperty: "error" })(raw)
           if (decoded._tag === "Left") {
-            results.push({ index, status: "rejected", leadId: null, errors: ParseResult.ArrayFormatter.formatErrorSync(decoded.left).map((i) => ({ path: ["events", index, ...i.path].join("."), message: i.message })) })
+            results[index] = { index, status: "rejected", leadId: null, errors: ParseResult.ArrayFormatter.formatErrorSync(decoded.left).map((i) => ({ path: ["events", index, ...i.path].join("."), message: i.message })) }
             continue
           }
           const e = decoded.right
-          const [r] = yield* handoff.recordEvents([{
-            ...(e.email === undefined ? {} : { email: e.email }),
-            ...(e.leadId === undefined ? {} : { leadId: e.leadId }),
+          good.push({
+            index,
             event: {
-              type: e.type,
-              occurredAt: e.occurredAt,
-              properties: e.properties ?? {},
-              ...(e.channel === undefined ? {} : { channel: e.channel }),
-              ...(e.campaign === undefined ? {} : { campaign: e.campaign })
+              ...(e.email === undefined ? {} : { email: e.email }),
+              ...(e.leadId === undefined ? {} : { leadId: e.leadId }),
+              ...(e.id === undefined ? {} : { id: e.id }),
+              event: {
+                type: e.type,
+                occurredAt: e.occurredAt,
+                properties: e.properties ?? {},
+                ...(e.channel === undefined ? {} : { channel: e.channel }),
+                ...(e.campaign === undefined ? {} : { campaign: e.campaign })
+              }
             }
-          }], { kind: "api_key", id: caller.keyId })
-          results.push(r!.status === "attached"
-            ? { index, status: "attached", leadId: r!.leadId, errors: [] }
-            : r!.status === "pending"
-            ? { index, status: "pending", leadId: null, errors: [] }
-            : { index, status: "rejected", leadId: null, errors: [{ path: `events.${index}.leadId`, message: r!.reason }] })
+          })
+        }
+        const recorded = yield* handoff.recordEvents(good.map((g) => g.event), { kind: "api_key", id: caller.keyId })
+        for (const [i, { index }] of good.entries()) {
+          const r = recorded[i]!
+          results[index] = r.status === "attached"
+            ? { index, status: "attached", leadId: r.leadId, errors: [], ...(r.clamped ? { clockSkewClamped: true } : {}) }
+            : r.status === "pending"
+            ? { index, status: "pending", leadId: null, errors: [], ...(r.clamped ? { clockSkewClamped: true } : {}) }
+            : r.status === "duplicate"
+            ? { index, status: "duplicate", leadId: r.leadId, errors: [] }
+            : { index, status: "rejected", leadId: null, errors: [{ path: `events.${index}.leadId`, message: r.reason }] }
         }
         return { body: { results } }
       })
