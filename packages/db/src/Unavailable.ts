@@ -20,10 +20,13 @@ const networkCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"
 /**
  * SQLSTATEs of a server that cannot serve now: class 08 (connection exception), 53300 too
  * many connections, 57014 statement cancelled (our `statement_timeout`), 57P01–57P05
- * shutting down / crashed / starting / idle timeouts, 55P03 lock wait timed out.
+ * shutting down / crashed / starting / idle timeouts, 55P03 lock wait timed out, and the
+ * transient 40P01 (deadlock) and 40001 (serialization failure).
  */
 const unavailableState = (code: string): boolean =>
-  code.startsWith("08") || code === "53300" || code === "57014" || /^57P0[1-5]$/.test(code) || code === "55P03"
+  code.startsWith("08") || code === "53300" || code === "57014" || /^57P0[1-5]$/.test(code) || code === "55P03" ||
+  // a deadlock or serialization failure rolled the unit back whole: the same request again will go through
+  code === "40P01" || code === "40001"
 
 const messages = [
   /timeout exceeded when trying to connect/i,
