@@ -9,6 +9,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely"
 import { m2026_11_22_deliveries } from "./DeliveriesMigration.ts"
 import { m2026_11_22_sweeps } from "./SweepsMigration.ts"
+import { m2026_12_02_keyBinding } from "./KeyBindingMigration.ts"
 
 const m2026_11_22_initial: Migration = {
   async up(db: Kysely<any>) {
@@ -240,7 +241,8 @@ const m2026_11_22_initial: Migration = {
 export const migrations: Readonly<Record<string, Migration>> = {
   "2026-11-22-0001-initial": m2026_11_22_initial,
   "2026-11-22-0002-deliveries": m2026_11_22_deliveries,
-  "2026-11-22-0003-sweeps": m2026_11_22_sweeps
+  "2026-11-22-0003-sweeps": m2026_11_22_sweeps,
+  "2026-12-02-0001-key-binding": m2026_12_02_keyBinding
 }
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) }
