@@ -105,7 +105,7 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
       }
       const wait = limiter.take(key.id, Date.now())
       if (wait > 0) return yield* Effect.fail(new RateLimited({ message: `Rate limit of ${options.rateLimit.perSecond} requests per second for this key exceeded.`, retryAfterSeconds: Math.ceil(wait / 1000) }))
-      return { keyId: key.id, role: key.role, name: key.name }
+      return { keyId: key.id, role: key.role, name: key.name, ...(key.repId === undefined ? {} : { repId: key.repId }) }
     })
 
   const readBody = (c: HonoContext, def: AnyRoute): Effect.Effect<{ value: unknown; text: string; mediaType: "json" | "yaml" }, ApiError> =>
