@@ -168,7 +168,7 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
       if (key.role !== "admin" && !def.roles.includes(key.role)) {
         return yield* Effect.fail(new Forbidden({ message: `A ${key.role} key cannot ${def.summary.toLowerCase()}; it needs one of: ${[...def.roles, "admin"].join(", ")}.`, role: key.role, allowed: [...def.roles, "admin"] }))
       }
-      return { keyId: key.id, role: key.role, name: key.name }
+      return { keyId: key.id, role: key.role, name: key.name, ...(key.repId === undefined ? {} : { repId: key.repId }) }
     })
 
   const readBody = (c: HonoContext, def: AnyRoute): Effect.Effect<{ value: unknown; text: string; mediaType: "json" | "yaml" }, ApiError> =>

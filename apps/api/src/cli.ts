@@ -2,7 +2,7 @@
  * `handoff`: the operator's command line (`npx handoff ...`, or `npm run handoff -- ...` at the repo root).
  *
  *   handoff migrate                                   bring the store to the latest schema
- *   handoff keys create --name <n> --role <role>      a new API key, shown once
+ *   handoff keys create --name <n> --role <role>      a new API key, shown once (`--rep <id>`: a sales key bound to that rep)
  *   handoff keys list                                 every key with its prefix, never the secret
  *   handoff keys revoke <id>                          the key stops working at once
  *   handoff agreement validate <file>                 every fault with its path and line
@@ -97,6 +97,7 @@ const keyJson = (k: ApiKeyRecord) => ({
   name: k.name,
   role: k.role,
   prefix: k.prefix,
+  repId: k.repId ?? null,
   createdAt: k.createdAt.toISOString(),
   lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
   revokedAt: k.revokedAt?.toISOString() ?? null
@@ -107,13 +108,20 @@ const keysCreate = Command.make("create", {
   role: Options.choice("role", apiRoles as ReadonlyArray<ApiRole>).pipe(
     Options.withDescription("ingest: forms, events, enrichment; sales: accept, reject, activities, qualify, opportunities; admin: everything; read: leads and reports.")
   ),
+  rep: Options.text("rep").pipe(
+    Options.withDescription("Bind a sales key to this rep (its id): the key then acts only as that rep. Without it a sales key acts for any rep (a CRM integration)."),
+    Options.optional
+  ),
   json
-}, ({ json, name, role }) =>
+}, ({ json, name, rep, role }) =>
   Effect.gen(function*() {
     if (name.trim() === "") return yield* fail("--name must not be empty.", 2)
-    const { key, record } = yield* withStore(createApiKey(name.trim(), role))
+    const repId = Option.getOrUndefined(rep)
+    const { key, record } = yield* withStore(createApiKey(name.trim(), role, repId === undefined ? {} : { repId }).pipe(
+      Effect.catchTag("InvalidInput", (e) => fail(`--rep: ${e.errors[0]?.message ?? e.message}.`, 2))
+    ))
     if (json) return yield* Console.log(JSON.stringify({ ...keyJson(record), key }))
-    yield* Console.log(`Created ${role} key ${record.id} ("${record.name}"). The key is shown once — keep it:\n\n  ${key}\n`)
+    yield* Console.log(`Created ${role} key ${record.id} ("${record.name}")${record.repId === undefined ? "" : `, bound to rep ${record.repId}`}. The key is shown once — keep it:\n\n  ${key}\n`)
   })).pipe(Command.withDescription("Create an API key. The key is printed once; only its hash is stored."))
 
 const pad = (rows: ReadonlyArray<ReadonlyArray<string>>): Array<string> => {
@@ -129,14 +137,14 @@ const keysList = Command.make("list", { json }, ({ json }) =>
     if (json) return yield* Console.log(JSON.stringify(keys.map(keyJson), null, 2))
     if (keys.length === 0) return yield* Console.log("No API keys yet. Create one: handoff keys create --name <name> --role <ingest|sales|admin|read>")
     const rows = [
-      ["ID", "NAME", "ROLE", "PREFIX", "CREATED (UTC)", "LAST USED", "STATUS"],
+      ["ID", "NAME", "ROLE", "REP", "PREFIX", "CREATED (UTC)", "LAST USED", "STATUS"],
       ...keys.map((k) => [
-        k.id, k.name, k.role, `${k.prefix}…`, shortTime(k.createdAt), shortTime(k.lastUsedAt),
+        k.id, k.name, k.role, k.repId ?? "-", `${k.prefix}…`, shortTime(k.createdAt), shortTime(k.lastUsedAt),
         k.revokedAt === undefined ? "live" : `revoked ${shortTime(k.revokedAt)}`
       ])
     ]
     for (const line of pad(rows)) yield* Console.log(line)
-  })).pipe(Command.withDescription("List the API keys: id, name, role and prefix — never the secret."))
+  })).pipe(Command.withDescription("List the API keys: id, name, role, bound rep and prefix — never the secret."))
 
 const keysRevoke = Command.make("revoke", {
   id: Args.text({ name: "id" }).pipe(Args.withDescription("The key's id (key_…), from `handoff keys list`."))

@@ -16,6 +16,8 @@ export interface Caller {
   readonly keyId: string
   readonly role: ApiRole
   readonly name: string
+  /** A sales key bound to a rep: the only rep it may act as. Absent: unbound. */
+  readonly repId?: string
 }
 
 export interface HandlerInput<P, Q, B> {

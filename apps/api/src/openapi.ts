@@ -48,7 +48,7 @@ export const ProblemSchema = Schema.Struct(
 export const errorDescriptions: Readonly<Record<number, string>> = {
   400: "Malformed request: the body is missing or is not JSON.",
   401: "No API key, or the key is unknown or revoked.",
-  403: "The key's role may not call this operation.",
+  403: "The key's role may not call this operation, or the key is bound to another rep than the `repId` it names.",
   404: "The resource named in the path or body does not exist.",
   409: "Conflict: not allowed in the resource's current state, or a request with the same Idempotency-Key is still running.",
   413: "The body is larger than the server's limit.",

@@ -34,7 +34,13 @@ export class InvalidInput extends Data.TaggedError("InvalidInput")<{
 }> {}
 
 export class Unauthorized extends Data.TaggedError("Unauthorized")<{ readonly message: string }> {}
-export class Forbidden extends Data.TaggedError("Forbidden")<{ readonly message: string; readonly role: string; readonly allowed: ReadonlyArray<string> }> {}
+export class Forbidden extends Data.TaggedError("Forbidden")<{
+  readonly message: string
+  readonly role: string
+  readonly allowed: ReadonlyArray<string>
+  /** The field that made the request forbidden (a bound key naming another rep: `repId`). */
+  readonly errors?: ReadonlyArray<FieldError>
+}> {}
 export class NotFound extends Data.TaggedError("NotFound")<{ readonly message: string }> {}
 export class Conflict extends Data.TaggedError("Conflict")<{ readonly message: string; readonly reason: string }> {}
 export class PayloadTooLarge extends Data.TaggedError("PayloadTooLarge")<{ readonly message: string; readonly limit: number }> {}
@@ -64,7 +70,7 @@ export const problemOf = (e: ApiError): Problem => {
     case "Unauthorized":
       return { type: base + "unauthorized", title: "Unauthorized", status: 401, detail: e.message }
     case "Forbidden":
-      return { type: base + "forbidden", title: "Forbidden", status: 403, detail: e.message, role: e.role, allowed: e.allowed }
+      return { type: base + "forbidden", title: "Forbidden", status: 403, detail: e.message, role: e.role, allowed: e.allowed, ...(e.errors === undefined ? {} : { errors: e.errors }) }
     case "NotFound":
       return { type: base + "not-found", title: "Not found", status: 404, detail: e.message }
     case "LeadNotFound":

@@ -119,3 +119,35 @@ export const leadView = (lead: LeadRecord): Effect.Effect<LeadView, never, RepDi
       updatedAt: lead.updatedAt
     }
   })
+
+/**
+ * What an ingest key — embedded in public web pages, so anyone's — learns about a lead it
+ * wrote: its id, whether it was new, its tier and, when the prospect raised a hand and the
+ * lead has an owner, the owner's name and booking link so the form can offer a meeting at
+ * once. Never the stored profile, score drivers or timeline: whoever types an email into a
+ * form must not read the record of the person it belongs to.
+ */
+export const LeadReceipt = Schema.Struct({
+  id: Schema.String,
+  /** For `POST /v1/leads`: true for a new lead, false when merged into an existing one. */
+  created: Schema.optional(Schema.Boolean),
+  tier: Schema.NullOr(Schema.String),
+  owner: Schema.NullOr(Schema.Struct({ name: Schema.String, bookingUrl: Schema.NullOr(Schema.String) }))
+}).annotations({
+  identifier: "LeadReceipt",
+  description: "The answer an ingest key gets: id, created or merged, tier and, for a hand-raise with an owner, the owner's name and bookingUrl. Other keys get the full lead view."
+})
+export type LeadReceipt = typeof LeadReceipt.Type
+
+/** The receipt for a lead; `owner` only when this request raised a hand. */
+export const leadReceipt = (lead: LeadRecord, handRaise: boolean, created?: boolean): Effect.Effect<LeadReceipt, never, RepDirectory> =>
+  Effect.gen(function*() {
+    const ownerId = lead.state.ownerId
+    const owner = !handRaise || ownerId === undefined ? undefined : Option.getOrUndefined(yield* (yield* RepDirectory).get(ownerId))
+    return {
+      id: lead.id,
+      ...(created === undefined ? {} : { created }),
+      tier: orNull(lead.tier),
+      owner: owner === undefined ? null : { name: owner.name, bookingUrl: orNull(owner.bookingUrl) }
+    }
+  })

@@ -17,7 +17,7 @@ const paths = (res: { body: { errors?: Array<{ path: string }> } }) => [...new S
 const allDay = { timezone: "UTC", workingHours: { "mon-sun": ["00:00", "24:00"] } }
 
 const hotLead = (email: string) =>
-  api.call("POST", "/v1/leads", { key: api.keys.ingest, body: { email, title: "VP Sales", employees: 800, industry: "software", estimatedAcv: 90000, intent: "demo_request" } })
+  api.call("POST", "/v1/leads", { body: { email, title: "VP Sales", employees: 800, industry: "software", estimatedAcv: 90000, intent: "demo_request" } })
 
 describe("reps", () => {
   it("PUT creates a rep with defaults (201), then replaces it (200); GET reads and lists it", async () => {
@@ -112,7 +112,7 @@ describe("accounts", () => {
     expect(created.status).toBe(201)
     expect(created.body).toEqual({ domain: "target.io", name: "Target", named: true, ownerRepId: "ae-9", activeOutbound: true, segment: "enterprise" })
     expect((await api.call("GET", "/v1/accounts/target.io", { key: api.keys.read })).body).toEqual(created.body)
-    const lead = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: { email: "buyer@target.io", title: "Director", employees: 900, intent: "contact_sales" } })
+    const lead = await api.call("POST", "/v1/leads", { body: { email: "buyer@target.io", title: "Director", employees: 900, intent: "contact_sales" } })
     expect(lead.body.owner.repId).toBe("ae-9")
     expect(lead.body.flags).toEqual(expect.arrayContaining(["abm_suppressed", "named_account"]))
     const replaced = await api.call("PUT", "/v1/accounts/target.io", { body: { name: "Target Inc" } })

@@ -87,13 +87,13 @@ describe("POST /v1/agreement/preview", () => {
     expect(p.tests).toBeNull()
 
     expect(await snapshot()).toEqual(before)
-    const real = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: lead })
+    const real = await api.call("POST", "/v1/leads", { body: lead })
     expect(real.body.owner.repId).toBe(p.routing.repId)
     expect(real.body.tier).toBe("hot")
   })
 
   it("a stored lead under a draft: the decision it would get, the draft's own test results, and the lead left as it was", async () => {
-    const stored = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: { ...analyst("reader@preview-warm.com"), country: "US" } })
+    const stored = await api.call("POST", "/v1/leads", { body: { ...analyst("reader@preview-warm.com"), country: "US" } })
     expect(stored.body.tier).toBe("nurture")
     const timelineBefore = (await api.call("GET", `/v1/leads/${stored.body.id}/timeline`)).body.entries
     const before = await snapshot()
@@ -167,13 +167,13 @@ describe("POST /v1/agreement", () => {
   })
 
   it("a valid document becomes version 2: new leads are decided under it, earlier leads keep version 1", async () => {
-    const earlier = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: analyst("early@versions.com") })
+    const earlier = await api.call("POST", "/v1/leads", { body: analyst("early@versions.com") })
     expect(earlier.body).toMatchObject({ tier: "nurture", agreementVersion: 1 })
     const res = await api.call("POST", "/v1/agreement", { body: lowThreshold() })
     expect(res.status).toBe(201)
     expect(res.body).toMatchObject({ version: 2, active: true, created: true, createdBy: "admin test key", warnings: [] })
     expect(res.body.agreement.scoring.mqlThreshold).toBe(5)
-    const later = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: { ...analyst("late@versions.com"), country: "DE" } })
+    const later = await api.call("POST", "/v1/leads", { body: { ...analyst("late@versions.com"), country: "DE" } })
     expect(later.body).toMatchObject({ tier: "warm", stage: "mql", agreementVersion: 2 })
     expect(later.body.owner.repId).toBe("sdr-de")
     const kept = await api.call("GET", `/v1/leads/${earlier.body.id}`)

@@ -15,7 +15,6 @@ describe("the seed scenarios over HTTP", () => {
   it("a VP at an 800-person software company asking for a demo with $90K ACV → hot, AE pod, accept by T0+2 min, bookingUrl returned", async () => {
     const t0 = new Date(Date.now() - 1000).toISOString()
     const res = await api.call("POST", "/v1/leads", {
-      key: api.keys.ingest,
       body: { email: "vp@bigsoft.com", firstName: "Val", title: "VP Sales", company: "BigSoft", employees: 800, industry: "software", estimatedAcv: 90000, intent: "demo_request", occurredAt: t0, source: { channel: "organic", form: "demo" } }
     })
     expect(res.status).toBe(201)
@@ -34,7 +33,7 @@ describe("the seed scenarios over HTTP", () => {
   })
 
   it("a demo request from a 20-person company → warm-plus, SDR", async () => {
-    const res = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: { email: "ceo@tiny.io", title: "CEO", employees: 20, country: "US", intent: "demo_request" } })
+    const res = await api.call("POST", "/v1/leads", { body: { email: "ceo@tiny.io", title: "CEO", employees: 20, country: "US", intent: "demo_request" } })
     expect(res.status).toBe(201)
     expect(res.body.tier).toBe("warm-plus")
     expect(res.body.owner.repId).toBe("sdr-us")
@@ -42,7 +41,7 @@ describe("the seed scenarios over HTTP", () => {
   })
 
   it("a content download only → nurture, no owner", async () => {
-    const res = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: { email: "reader@corp.com", title: "Analyst", employees: 300, intent: "content_download" } })
+    const res = await api.call("POST", "/v1/leads", { body: { email: "reader@corp.com", title: "Analyst", employees: 300, intent: "content_download" } })
     expect(res.status).toBe(201)
     expect(res.body.tier).toBe("nurture")
     expect(res.body.owner).toBeNull()
@@ -90,7 +89,7 @@ describe("the seed scenarios over HTTP", () => {
   })
 
   it("a lead from an account in active outbound → the account owner, abm_suppressed", async () => {
-    const res = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: { email: "buyer@target.com", title: "Director", employees: 900, intent: "contact_sales" } })
+    const res = await api.call("POST", "/v1/leads", { body: { email: "buyer@target.com", title: "Director", employees: 900, intent: "contact_sales" } })
     expect(res.body.owner.repId).toBe("ae-9")
     expect(res.body.flags).toContain("abm_suppressed")
     expect(res.body.accountId).toBe("target.com")
@@ -99,7 +98,7 @@ describe("the seed scenarios over HTTP", () => {
 
 describe("sales feedback over HTTP", () => {
   it("accept by the owner → SAL; by someone else → 409 with the reason", async () => {
-    const lead = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: { email: "cto@acceptme.com", title: "CTO", employees: 700, industry: "saas", estimatedAcv: 75000, intent: "demo_request" } })
+    const lead = await api.call("POST", "/v1/leads", { body: { email: "cto@acceptme.com", title: "CTO", employees: 700, industry: "saas", estimatedAcv: 75000, intent: "demo_request" } })
     const owner = lead.body.owner.repId
     const other = owner === "ae-1" ? "ae-2" : "ae-1"
     const wrong = await api.call("POST", `/v1/leads/${lead.body.id}/accept`, { key: api.keys.sales, body: { repId: other } })

@@ -142,11 +142,17 @@ describe("GET /openapi.json", () => {
     ]
     const lead = await api.call(...calls[0]!)
     expect(lead.status).toBe(201)
+    // an ingest key's minimal answer and an admin key's full one are both documented
+    expect(conformance.check("POST", "/v1/leads", lead.status, lead.headers.get("content-type"), lead.body)).toEqual([])
+    const owner = (await api.call("GET", `/v1/leads/${lead.body.id}`, { key: api.keys.read })).body.owner.repId
     calls.push(
+      ["POST", "/v1/leads", { body: { email: "vp@docs-check.com", firstName: "Vi", intent: "pricing_request" } }],
+      ["POST", `/v1/leads/${lead.body.id}/enrichment`, { key: api.keys.ingest, body: { employees: 900 } }],
+      ["POST", `/v1/leads/${lead.body.id}/enrichment`, { body: { employees: 900 } }],
       ["GET", `/v1/leads/${lead.body.id}`, { key: api.keys.read }],
       ["GET", `/v1/leads/${lead.body.id}/timeline`, { key: api.keys.read }],
-      ["POST", `/v1/leads/${lead.body.id}/accept`, { key: api.keys.sales, body: { repId: lead.body.owner.repId } }],
-      ["POST", `/v1/leads/${lead.body.id}/accept`, { key: api.keys.sales, body: { repId: lead.body.owner.repId } }]
+      ["POST", `/v1/leads/${lead.body.id}/accept`, { key: api.keys.sales, body: { repId: owner } }],
+      ["POST", `/v1/leads/${lead.body.id}/accept`, { key: api.keys.sales, body: { repId: owner } }]
     )
     // the check itself sees a departure from the document
     expect(conformance.check("GET", "/healthz", 200, "application/json", { status: "sleeping" })).not.toEqual([])

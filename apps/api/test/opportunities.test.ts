@@ -15,7 +15,6 @@ let n = 0
 const sqlLead = async () => {
   n++
   const lead = await api.call("POST", "/v1/leads", {
-    key: api.keys.ingest,
     body: { email: `buyer${n}@opps${n}.com`, title: "VP Sales", employees: 800, industry: "software", estimatedAcv: 90000, intent: "demo_request" }
   })
   expect(lead.status).toBe(201)
@@ -69,7 +68,7 @@ describe("POST /v1/opportunities", () => {
   })
 
   it("409 for a lead that is not an SQL, and for a second opportunity on the same lead", async () => {
-    const mql = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: { email: "cto@notyet.com", title: "CTO", employees: 700, industry: "saas", estimatedAcv: 80000, intent: "demo_request" } })
+    const mql = await api.call("POST", "/v1/leads", { body: { email: "cto@notyet.com", title: "CTO", employees: 700, industry: "saas", estimatedAcv: 80000, intent: "demo_request" } })
     const early = await open(mql.body.id)
     expect(early.status).toBe(409)
     expect(early.body).toMatchObject({ status: 409, stage: "mql" })

@@ -42,7 +42,7 @@ const warmPlus = (email: string, channel: string, country: string) => ({
 const nurture = (email: string) => ({ email, title: "Analyst", employees: 300, intent: "content_download", source: { channel: "organic" } })
 
 const ingest = async (name: string, body: object) => {
-  const res = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body })
+  const res = await api.call("POST", "/v1/leads", { body })
   expect(res.status).toBe(201)
   ids[name] = res.body.id
   owners[name] = res.body.owner?.repId ?? ""
@@ -416,7 +416,7 @@ describe("GET /v1/reports/limbo", () => {
         const admin = yield* StoreAdmin
         for (const id of ["sdr-us", "sdr-de", "sdr-b"]) yield* admin.upsertRep(rep(id, [id === "sdr-b" ? "sdr-backup" : "sdr"], { active: false }), new Date())
       }))
-      const queued = await other.call("POST", "/v1/leads", { key: other.keys.ingest, body: warmPlus("q@agency.com", "organic", "US") })
+      const queued = await other.call("POST", "/v1/leads", { body: warmPlus("q@agency.com", "organic", "US") })
       expect(queued.body.decision.outcome).toBe("queued")
       const stray = await other.call("POST", "/v1/leads", { key: other.keys.ingest, body: warmPlus("stray@agency.com", "organic", "US") })
       // a lead that fell through the cracks (simulated: its queue lost)

@@ -55,7 +55,7 @@ describe("webhook deliveries over the API", () => {
   it("lists a failing receiver's dead letters with the last error, and re-queues one on request", async () => {
     process.env.HANDOFF_WEBHOOK_ALLOW_PRIVATE = "true"
     const sub = await api.call("POST", "/v1/webhooks", { body: { url: hookUrl, topics: ["lead.routed"] } })
-    const lead = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: { email: "vp@dead-letter.example", title: "VP Sales", employees: 800, industry: "software", estimatedAcv: 90000, intent: "demo_request" } })
+    const lead = await api.call("POST", "/v1/leads", { body: { email: "vp@dead-letter.example", title: "VP Sales", employees: 800, industry: "software", estimatedAcv: 90000, intent: "demo_request" } })
     expect(lead.body.owner.repId).toMatch(/^ae-/)
     const config = { batchSize: 50, timeoutMs: 500, allowPrivate: true, maxAgeMs: 1_000, baseDelayMs: 10, maxDelayMs: 50 } // a window several attempts wide, even on a busy machine
     const path = `/v1/webhooks/${sub.body.id}/deliveries`

@@ -14,13 +14,15 @@ export interface ApiKeyRecord {
   readonly name: string
   readonly role: ApiRole
   readonly prefix: string
+  /** The rep a sales key is bound to: it acts only as that rep. Absent: unbound. */
+  readonly repId?: string
   readonly createdAt: Date
   readonly lastUsedAt?: Date
   readonly revokedAt?: Date
 }
 
 export class ApiKeyStore extends Context.Tag("@handoff/db/ApiKeyStore")<ApiKeyStore, {
-  readonly create: (key: { readonly id: string; readonly name: string; readonly role: ApiRole; readonly hash: string; readonly prefix: string; readonly at: Date }) => Effect.Effect<ApiKeyRecord>
+  readonly create: (key: { readonly id: string; readonly name: string; readonly role: ApiRole; readonly hash: string; readonly prefix: string; readonly repId?: string; readonly at: Date }) => Effect.Effect<ApiKeyRecord>
   /** The live (not revoked) key with this hash. */
   readonly findByHash: (hash: string) => Effect.Effect<Option.Option<ApiKeyRecord>>
   readonly list: () => Effect.Effect<ReadonlyArray<ApiKeyRecord>>
@@ -60,13 +62,14 @@ export class LeadQueries extends Context.Tag("@handoff/db/LeadQueries")<LeadQuer
   readonly list: (filter: LeadListFilter) => Effect.Effect<ReadonlyArray<{ readonly id: string; readonly createdAt: Date }>>
 }>() {}
 
-type Row = { id: string; name: string; role: string; key_prefix: string; created_at: Date | string; last_used_at: Date | string | null; revoked_at: Date | string | null }
+type Row = { id: string; name: string; role: string; key_prefix: string; rep_id: string | null; created_at: Date | string; last_used_at: Date | string | null; revoked_at: Date | string | null }
 
 const keyFromRow = (r: Row): ApiKeyRecord => ({
   id: r.id,
   name: r.name,
   role: r.role as ApiRole,
   prefix: r.key_prefix,
+  ...(r.rep_id === null ? {} : { repId: r.rep_id }),
   createdAt: new Date(r.created_at),
   ...(r.last_used_at === null ? {} : { lastUsedAt: new Date(r.last_used_at) }),
   ...(r.revoked_at === null ? {} : { revokedAt: new Date(r.revoked_at) })
@@ -76,8 +79,8 @@ export const makeEdgeStores = (q: <A>(f: (db: Executor, inTransaction: boolean) 
   const apiKeys = ApiKeyStore.of({
     create: (k) =>
       q(async (db) => {
-        await db.insertInto("api_keys").values({ id: k.id, name: k.name, role: k.role, key_hash: k.hash, key_prefix: k.prefix, created_at: k.at, last_used_at: null, revoked_at: null }).execute()
-        return { id: k.id, name: k.name, role: k.role, prefix: k.prefix, createdAt: k.at }
+        await db.insertInto("api_keys").values({ id: k.id, name: k.name, role: k.role, key_hash: k.hash, key_prefix: k.prefix, rep_id: k.repId ?? null, created_at: k.at, last_used_at: null, revoked_at: null }).execute()
+        return { id: k.id, name: k.name, role: k.role, prefix: k.prefix, ...(k.repId === undefined ? {} : { repId: k.repId }), createdAt: k.at }
       }),
     findByHash: (hash) =>
       q(async (db) => {

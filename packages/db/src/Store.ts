@@ -138,6 +138,7 @@ const timelineRow = (id: string, entry: TimelineEntry) => {
     reason: entry.reason ?? null,
     actor_kind: entry.actor.kind,
     actor_id: entry.actor.id,
+    actor_key_id: entry.actor.keyId ?? null,
     agreement_version: entry.agreementVersion,
     explanation: entry.explanation,
     data: e.data === undefined ? null : json(e.data)
@@ -364,7 +365,7 @@ export const makeStore = Effect.gen(function*() {
           from: r.from_stage,
           cause: r.cause,
           ...(r.reason === null ? {} : { reason: r.reason }),
-          actor: { kind: r.actor_kind, id: r.actor_id },
+          actor: { kind: r.actor_kind, id: r.actor_id, ...(r.actor_key_id === null ? {} : { keyId: r.actor_key_id }) },
           agreementVersion: r.agreement_version,
           explanation: r.explanation,
           ...(r.data === null ? {} : { data: r.data })

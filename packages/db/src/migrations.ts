@@ -10,6 +10,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 import { m2026_11_22_deliveries } from "./DeliveriesMigration.ts"
 import { m2026_12_02_event_keys } from "./EventKeysMigration.ts"
 import { m2026_11_22_sweeps } from "./SweepsMigration.ts"
+import { m2026_12_02_keyBinding } from "./KeyBindingMigration.ts"
 
 const m2026_11_22_initial: Migration = {
   async up(db: Kysely<any>) {
@@ -242,7 +243,8 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-11-22-0001-initial": m2026_11_22_initial,
   "2026-11-22-0002-deliveries": m2026_11_22_deliveries,
   "2026-11-22-0003-sweeps": m2026_11_22_sweeps,
-  "2026-12-02-0001-event-keys": m2026_12_02_event_keys
+  "2026-12-02-0001-event-keys": m2026_12_02_event_keys,
+  "2026-12-02-0002-key-binding": m2026_12_02_keyBinding
 }
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) }

@@ -134,6 +134,8 @@ export interface LeadTimelineTable {
   reason: string | null
   actor_kind: string
   actor_id: string
+  /** (2026-12-02-0002-key-binding) The API key that made the entry; null for the system's own. */
+  actor_key_id: string | null
   agreement_version: number
   explanation: string
   data: Json | null
@@ -165,6 +167,8 @@ export interface ApiKeysTable {
   key_hash: string
   /** The first characters of the key, to recognise it in lists. */
   key_prefix: string
+  /** (2026-12-02-0002-key-binding) The rep a sales key is bound to; null: unbound. */
+  rep_id: string | null
   created_at: Timestamp
   last_used_at: Timestamp | null
   revoked_at: Timestamp | null

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Ref, Schema, TestClock } from "effect"
 import { defaultAgreement } from "./DefaultAgreement.ts"
-import { Handoff, HandoffLive } from "./Handoff.ts"
+import { Handoff, HandoffLive, mergeInquiry } from "./Handoff.ts"
 import { emptyState, InMemoryRef, inMemoryLayer, withAccounts, withReps } from "./InMemory.ts"
 import type { Account, LeadProfile, Rep, RepId } from "./Lead.ts"
 import { isInLimbo } from "./Lifecycle.ts"
@@ -105,6 +105,32 @@ describe("ingest: an inbound inquiry is scored, tiered, routed and timed in one 
       expect(again.lead.profile.title).toBe("Analyst")
       const ref = yield* InMemoryRef
       expect((yield* Ref.get(ref)).leads.size).toBe(1)
+    }).pipe(Effect.provide(setup())))
+
+  it.effect("a repeat inquiry from a public form fills blanks only, and the timeline keeps what the form said", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const first = yield* handoff.ingest({ profile: { email: "sam@midco.io", firstName: "Sam", title: "Analyst", employees: 300 }, intent: "content_download" }, api)
+      const again = yield* handoff.ingest({ profile: { email: "SAM@midco.io", firstName: "Mallory", phone: "+1 555 0199" }, intent: "webinar_registration" }, api)
+      expect(again.lead.id).toBe(first.lead.id)
+      expect(again.lead.profile.firstName).toBe("Sam")
+      expect(again.lead.profile.phone).toBe("+1 555 0199")
+      const ref = yield* InMemoryRef
+      const merged = ((yield* Ref.get(ref)).timeline.get(first.lead.id) ?? []).find((e) => e.explanation.includes("merged"))!
+      expect(merged.explanation).toContain("The form said firstName: Mallory")
+      expect(merged.data).toMatchObject({ filled: ["phone"], formSaid: { firstName: "Mallory" } })
+      expect(merged.actor).toEqual(api)
+    }).pipe(Effect.provide(setup())))
+
+  it.effect("a trusted caller's repeat inquiry (overwrite) corrects the stored profile", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      yield* handoff.ingest({ profile: { email: "kai@midco.io", firstName: "Kai", phone: "1" }, intent: "content_download" }, api)
+      const again = yield* handoff.ingest({ profile: { email: "kai@midco.io", firstName: "Kay" }, intent: "content_download", merge: "overwrite" }, api)
+      expect(again.lead.profile.firstName).toBe("Kay")
+      expect(again.lead.profile.phone).toBe("1")
     }).pipe(Effect.provide(setup())))
 
   it.effect("events for an email not yet known are kept and count once the lead appears", () =>
@@ -347,4 +373,29 @@ describe("invariants", () => {
       expect(leads.filter((l) => isInLimbo(l.state))).toEqual([])
       for (const l of leads) expect(l.agreementVersion).toBe(1)
     }).pipe(Effect.provide(setup())))
+})
+
+describe("mergeInquiry: what a repeat inquiry may change", () => {
+  const stored: LeadProfile = { email: "sam@midco.io", firstName: "Sam", title: "Analyst", employees: 300, source: { channel: "organic" }, fields: { q: "a", r: "b" } }
+
+  it("fills blank identity fields, keeps the stored ones and reports what differed", () => {
+    const m = mergeInquiry(stored, { email: "x@evil.io", firstName: "Mallory", phone: "+1 555", employees: 300, title: "CEO" }, "fill_blanks")
+    expect(m.profile).toMatchObject({ email: "sam@midco.io", firstName: "Sam", title: "Analyst", employees: 300, phone: "+1 555" })
+    expect(m.filled).toEqual(["phone"])
+    expect(m.differing).toEqual({ firstName: "Mallory", title: "CEO" })
+  })
+
+  it("overwrite takes the caller's values, and says which ones changed", () => {
+    const m = mergeInquiry(stored, { email: "sam@midco.io", firstName: "Samuel", employees: 300 }, "overwrite")
+    expect(m.profile.firstName).toBe("Samuel")
+    expect(m.differing).toEqual({ firstName: "Samuel" })
+    expect(m.filled).toEqual([])
+  })
+
+  it("the latest source wins and form answers are added to the earlier ones", () => {
+    const m = mergeInquiry(stored, { email: "sam@midco.io", source: { channel: "paid_search" }, fields: { r: "c", s: "d" } }, "fill_blanks")
+    expect(m.profile.source).toEqual({ channel: "paid_search" })
+    expect(m.profile.fields).toEqual({ q: "a", r: "c", s: "d" })
+    expect(m.differing).toEqual({})
+  })
 })

@@ -43,6 +43,12 @@ export interface InboundLead {
   readonly occurredAt?: Date
   /** Event properties of the inquiry itself (e.g. `kind: case_study` for a download). */
   readonly properties?: Readonly<Record<string, string | number | boolean | null>>
+  /**
+   * How a repeat inquiry treats the stored profile (see `mergeInquiry`): `fill_blanks` (the
+   * default: a public form, whose sender proves nothing about who they are) or `overwrite`
+   * (a trusted caller correcting the record).
+   */
+  readonly merge?: InquiryMergeMode
 }
 
 /** An event for a lead known by id or by email. */
@@ -76,6 +82,67 @@ export interface LeadOutcome {
 
 /** The transaction left the lead in a state the command does not apply to. */
 export type HandoffError = LeadNotFound | IllegalTransition | RepNotFound
+
+// ---------------------------------------------------------------------------
+// The pure part: merging a repeat inquiry
+// ---------------------------------------------------------------------------
+
+export type InquiryMergeMode = "fill_blanks" | "overwrite"
+
+/** The stored profile fields a repeat inquiry may touch: who the person is and where they work. */
+export const identityFields = [
+  "firstName", "lastName", "title", "seniority", "company", "domain", "country", "region", "employees", "industry", "estimatedAcv", "phone"
+] as const satisfies ReadonlyArray<keyof LeadProfile>
+export type IdentityField = typeof identityFields[number]
+
+export interface InquiryMerge {
+  readonly profile: LeadProfile
+  /** Blank fields the form filled in. */
+  readonly filled: ReadonlyArray<IdentityField>
+  /** Fields where the form said something else than the stored profile, with what it said (kept, or written with `overwrite`). */
+  readonly differing: Readonly<Partial<Record<IdentityField, string | number>>>
+}
+
+/**
+ * A repeat inquiry (same normalized email) merged into the stored profile. Anyone can type
+ * anyone's email into a public form, so by default (`fill_blanks`) the form only fills
+ * identity fields the lead does not have yet; a differing value is not written but returned
+ * in `differing`, for the timeline to keep as what the form said. The stored values change
+ * through a trusted caller (`overwrite`: its values win) or enrichment. The inquiry's source
+ * (its channel, campaign and form) is the latest one's, and its form answers are added to
+ * the earlier ones (the newest answer to a question wins): they describe the inquiry, not
+ * the person.
+ */
+export const mergeInquiry = (stored: LeadProfile, form: LeadProfile, mode: InquiryMergeMode): InquiryMerge => {
+  const next: Record<string, unknown> = { ...stored }
+  const filled: Array<IdentityField> = []
+  const differing: Partial<Record<IdentityField, string | number>> = {}
+  for (const field of identityFields) {
+    const said = form[field]
+    if (said === undefined) continue
+    const kept = stored[field]
+    if (kept === undefined) {
+      next[field] = said
+      filled.push(field)
+    } else if (kept !== said) {
+      differing[field] = said
+      if (mode === "overwrite") next[field] = said
+    }
+  }
+  if (form.source !== undefined) next.source = form.source
+  if (form.fields !== undefined) next.fields = { ...stored.fields, ...form.fields }
+  return { profile: next as LeadProfile, filled, differing }
+}
+
+/** The timeline's words for a merge: what the form filled in and what else it said. */
+export const inquiryMergeExplanation = (intent: string, merge: InquiryMerge, mode: InquiryMergeMode): string => {
+  const said = Object.entries(merge.differing).map(([k, v]) => `${k}: ${String(v)}`)
+  return [
+    `New inquiry (${intent}) merged into the existing lead.`,
+    ...(merge.filled.length === 0 ? [] : [`Filled in ${merge.filled.join(", ")}.`]),
+    ...(said.length === 0 ? [] : [mode === "overwrite" ? `Corrected ${said.join(", ")}.` : `The form said ${said.join(", ")}; the stored values are kept.`])
+  ].join(" ")
+}
 
 // ---------------------------------------------------------------------------
 // The pure part: one decision
@@ -505,12 +572,19 @@ export const makeHandoff = Effect.gen(function*() {
         created = false
         const prev = existing.value
         before = yield* leads.events(prev.id)
-        lead = {
-          ...prev,
-          profile: { ...prev.profile, ...definedOnly(input.profile), email: prev.profile.email, fields: { ...prev.profile.fields, ...input.profile.fields } },
-          updatedAt: at
-        }
-        opening.push({ ...inquiryEntry(ctx, `New inquiry (${inquiry.type}) merged into the existing lead.`), stage: prev.state.stage, from: prev.state.stage, data: { intent: inquiry.type } })
+        const mode = input.merge ?? "fill_blanks"
+        const merge = mergeInquiry(prev.profile, input.profile, mode)
+        lead = { ...prev, profile: merge.profile, updatedAt: at }
+        opening.push({
+          ...inquiryEntry(ctx, inquiryMergeExplanation(inquiry.type, merge, mode)),
+          stage: prev.state.stage,
+          from: prev.state.stage,
+          data: {
+            intent: inquiry.type,
+            ...(merge.filled.length === 0 ? {} : { filled: merge.filled }),
+            ...(Object.keys(merge.differing).length === 0 ? {} : { [mode === "overwrite" ? "corrected" : "formSaid"]: merge.differing })
+          }
+        })
       } else {
         created = true
         const id = (yield* ids.next("lead")) as LeadId
@@ -1082,9 +1156,6 @@ export const makeHandoff = Effect.gen(function*() {
     sweepSla, sweepDecay, sweepReevaluations, sweepInactivity
   })
 })
-
-const definedOnly = <A extends object>(a: A): Partial<A> =>
-  Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)) as Partial<A>
 
 const isHandRaise = (agreement: Agreement, event: LeadEvent): boolean =>
   agreement.handRaise.events.includes(event.type) || agreement.handRaise.pql.some((p) => p.event === event.type)

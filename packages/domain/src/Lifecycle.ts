@@ -44,7 +44,9 @@ export type Stage = typeof Stage.Type
 /** Who caused a transition: the system (worker, scoring), a rep, or an API key (a form, the CRM). */
 export const Actor = Schema.Struct({
   kind: Schema.Literal("system", "rep", "api_key"),
-  id: Schema.String
+  id: Schema.String,
+  /** The API key that made the request (a rep acting through a sales key, or the key itself); absent for the system. */
+  keyId: Schema.optional(Schema.String)
 })
 export type Actor = typeof Actor.Type
 

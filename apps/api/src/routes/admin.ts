@@ -165,6 +165,8 @@ const KeyView = Schema.Struct({
   name: Schema.String,
   role: Role,
   prefix: Schema.String,
+  /** The rep a sales key is bound to (it acts only as that rep); null: unbound. */
+  repId: Schema.NullOr(Schema.String),
   createdAt: IsoDate,
   lastUsedAt: Schema.NullOr(IsoDate),
   revokedAt: Schema.NullOr(IsoDate)
@@ -175,6 +177,7 @@ const keyView = (k: ApiKeyRecord): typeof KeyView.Type => ({
   name: k.name,
   role: k.role,
   prefix: k.prefix,
+  repId: k.repId ?? null,
   createdAt: k.createdAt,
   lastUsedAt: k.lastUsedAt ?? null,
   revokedAt: k.revokedAt ?? null
@@ -452,13 +455,15 @@ export const adminRoutes = [
     roles: ["admin"],
     tag: "API keys",
     summary: "Create an API key",
-    description: "A key with a role: ingest (forms, events, enrichment), sales (feedback, opportunities), admin (everything), read (leads, reports). The key itself is in this response only: Handoff stores its SHA-256. (No `Idempotency-Key` here: a replay would have to keep the secret.)",
-    body: Schema.Struct({ name: NonEmpty(200), role: Role }),
+    description: "A key with a role: ingest (forms, events, enrichment; it writes leads and never reads them back), sales (feedback, opportunities), admin (everything), read (leads, reports). " +
+      "A sales key with `repId` is bound to that rep: it acts only as that rep (a request naming another `repId` is 403); without one it may act for any rep (a CRM integration). The rep must exist (422). " +
+      "The key itself is in this response only: Handoff stores its SHA-256. (No `Idempotency-Key` here: a replay would have to keep the secret.)",
+    body: Schema.Struct({ name: NonEmpty(200), role: Role, repId: Schema.optional(NonEmpty(100)) }),
     response: Schema.extend(KeyView, Schema.Struct({ key: Schema.String })),
     status: 201,
     handler: ({ body }) =>
       Effect.gen(function*() {
-        const { key, record } = yield* createApiKey(body.name, body.role)
+        const { key, record } = yield* createApiKey(body.name, body.role, body.repId === undefined ? {} : { repId: body.repId })
         return { body: { ...keyView(record), key } }
       })
   }),
@@ -469,7 +474,7 @@ export const adminRoutes = [
     roles: ["admin"],
     tag: "API keys",
     summary: "List API keys",
-    description: "Every key with its prefix, never the secret; revoked keys show `revokedAt`.",
+    description: "Every key with its prefix and the rep it is bound to (`repId`, null: unbound), never the secret; revoked keys show `revokedAt`.",
     response: Schema.Struct({ items: Schema.Array(KeyView) }),
     status: 200,
     handler: () => Effect.map(Effect.flatMap(ApiKeyStore, (k) => k.list()), (keys) => ({ body: { items: keys.map(keyView) } }))

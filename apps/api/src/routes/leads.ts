@@ -6,9 +6,10 @@ import {
   ActivityKind, Email, EventType, Handoff, type InboundEvent, type LeadId, LeadNotFound, LeadStore, RejectionReason, Scalar, TimelineEntry
 } from "@handoff/domain"
 import { Clock, Effect, Option, ParseResult, Schema } from "effect"
+import { keyActor, repActor } from "../actor.ts"
 import { IsoDate, QueryBool, QueryInt, route } from "../http.ts"
 import { InvalidInput } from "../problem.ts"
-import { leadView, LeadView } from "../views.ts"
+import { LeadReceipt, leadReceipt, leadView, LeadView } from "../views.ts"
 
 const LeadIdParam = Schema.Struct({ id: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100)) })
 const Text = (max: number) => Schema.String.pipe(Schema.maxLength(max))
@@ -58,7 +59,9 @@ const Decision = Schema.Struct({
   explanation: Schema.Array(Schema.String)
 })
 
-const IngestResponse = Schema.extend(LeadView, Schema.Struct({ created: Schema.Boolean, decision: Decision })).annotations({ identifier: "IngestResult" })
+const IngestResult = Schema.extend(LeadView, Schema.Struct({ created: Schema.Boolean, decision: Decision })).annotations({ identifier: "IngestResult" })
+// the full result first: encoding tries the members in order, and a receipt would drop a full view's fields
+const IngestResponse = Schema.Union(IngestResult, LeadReceipt)
 
 const notFound = (id: string) => new LeadNotFound({ leadId: id, message: `No lead with id ${id}.` })
 
@@ -115,8 +118,6 @@ const decodeCursor = (s: string): Option.Option<{ createdAt: Date; id: string }>
   }
 }
 
-const ActorRep = (repId: string) => ({ kind: "rep" as const, id: repId })
-
 export const leadRoutes = [
   route({
     method: "post",
@@ -124,7 +125,9 @@ export const leadRoutes = [
     roles: ["ingest"],
     tag: "Leads",
     summary: "Submit an inbound lead",
-    description: "An inquiry (form fill, trial signup, contact request). Scores, tiers and routes the lead at once and starts its SLA clock; 201 for a new lead, 200 when merged into an existing one (same normalized email).",
+    description: "An inquiry (form fill, trial signup, contact request). Scores, tiers and routes the lead at once and starts its SLA clock; 201 for a new lead, 200 when merged into an existing one (same normalized email). " +
+      "An ingest key (a public form) gets a `LeadReceipt` — id, created, tier and, for a hand-raise, the owner's name and `bookingUrl` — never the stored lead; its repeat inquiry fills blank profile fields only, and what it said otherwise is kept on the timeline. " +
+      "An admin key gets the full `IngestResult`, and its values overwrite the stored ones (the way to correct a lead's identity; enrichment updates firmographics).",
     body: InboundLeadBody,
     response: IngestResponse,
     status: 201,
@@ -134,16 +137,20 @@ export const leadRoutes = [
       Effect.gen(function*() {
         const handoff = yield* Handoff
         const { email, intent, occurredAt, properties, ...profile } = body
+        const publicForm = caller.role === "ingest"
         const { created, decision, lead } = yield* handoff.ingest({
           profile: { email, ...profile },
           ...(intent === undefined ? {} : { intent }),
           ...(occurredAt === undefined ? {} : { occurredAt }),
-          ...(properties === undefined ? {} : { properties })
-        }, { kind: "api_key", id: caller.keyId })
+          ...(properties === undefined ? {} : { properties }),
+          merge: publicForm ? "fill_blanks" : "overwrite"
+        }, keyActor(caller))
+        const status = created ? 201 : 200
+        if (publicForm) return { status, body: yield* leadReceipt(lead, (decision?.score.handRaise ?? null) !== null, created) }
         const view = yield* leadView(lead)
         const r = decision?.route
         return {
-          status: created ? 201 : 200,
+          status,
           body: {
             ...view,
             created,
@@ -165,7 +172,7 @@ export const leadRoutes = [
   route({
     method: "get",
     path: "/v1/leads/:id",
-    roles: ["read", "sales", "ingest"],
+    roles: ["read", "sales"],
     tag: "Leads",
     summary: "Read a lead",
     params: LeadIdParam,
@@ -232,7 +239,7 @@ export const leadRoutes = [
     roles: ["ingest"],
     tag: "Leads",
     summary: "Enrich a lead",
-    description: "Firmographic enrichment: the second scoring stage. The lead is re-scored and, if it now qualifies, routed.",
+    description: "Firmographic enrichment: the second scoring stage. The lead is re-scored and, if it now qualifies, routed. An ingest key gets a `LeadReceipt` (id and tier), an admin key the lead view.",
     params: LeadIdParam,
     body: Schema.Struct({
       ...firmographics,
@@ -240,13 +247,13 @@ export const leadRoutes = [
       region: Schema.optional(Text(100)),
       fields: Schema.optional(FormAnswers)
     }),
-    response: LeadView,
+    response: Schema.Union(LeadView, LeadReceipt),
     status: 200,
     idempotent: true,
     handler: ({ body, caller, params }) =>
       Effect.gen(function*() {
-        const { lead } = yield* (yield* Handoff).enrich(params.id, body, { kind: "api_key", id: caller.keyId })
-        return { body: yield* leadView(lead) }
+        const { lead } = yield* (yield* Handoff).enrich(params.id, body, keyActor(caller))
+        return { body: caller.role === "ingest" ? yield* leadReceipt(lead, false) : yield* leadView(lead) }
       })
   }),
 
@@ -293,7 +300,7 @@ export const leadRoutes = [
             }
           })
         }
-        const recorded = yield* handoff.recordEvents(good.map((g) => g.event), { kind: "api_key", id: caller.keyId })
+        const recorded = yield* handoff.recordEvents(good.map((g) => g.event), keyActor(caller))
         for (const [i, { index }] of good.entries()) {
           const r = recorded[i]!
           results[index] = r.status === "attached"
@@ -319,9 +326,9 @@ export const leadRoutes = [
     response: LeadView,
     status: 200,
     idempotent: true,
-    handler: ({ body, params }) =>
+    handler: ({ body, caller, params }) =>
       Effect.gen(function*() {
-        const lead = yield* (yield* Handoff).accept(params.id, body.repId, ActorRep(body.repId))
+        const lead = yield* (yield* Handoff).accept(params.id, body.repId, yield* repActor(caller, body.repId))
         return { body: yield* leadView(lead) }
       })
   }),
@@ -343,9 +350,9 @@ export const leadRoutes = [
     response: LeadView,
     status: 200,
     idempotent: true,
-    handler: ({ body, params }) =>
+    handler: ({ body, caller, params }) =>
       Effect.gen(function*() {
-        const lead = yield* (yield* Handoff).reject(params.id, body, ActorRep(body.repId))
+        const lead = yield* (yield* Handoff).reject(params.id, body, yield* repActor(caller, body.repId))
         return { body: yield* leadView(lead) }
       })
   }),
@@ -367,10 +374,11 @@ export const leadRoutes = [
     response: LeadView,
     status: 200,
     idempotent: true,
-    handler: ({ body, params }) =>
+    handler: ({ body, caller, params }) =>
       Effect.gen(function*() {
+        const actor = yield* repActor(caller, body.repId)
         const at = body.occurredAt ?? new Date(yield* Clock.currentTimeMillis)
-        const lead = yield* (yield* Handoff).logActivity(params.id, { repId: body.repId, kind: body.kind, connected: body.connected, occurredAt: at }, ActorRep(body.repId))
+        const lead = yield* (yield* Handoff).logActivity(params.id, { repId: body.repId, kind: body.kind, connected: body.connected, occurredAt: at }, actor)
         return { body: yield* leadView(lead) }
       })
   }),
@@ -390,9 +398,9 @@ export const leadRoutes = [
     response: LeadView,
     status: 200,
     idempotent: true,
-    handler: ({ body, params }) =>
+    handler: ({ body, caller, params }) =>
       Effect.gen(function*() {
-        const lead = yield* (yield* Handoff).qualify(params.id, body, ActorRep(body.repId))
+        const lead = yield* (yield* Handoff).qualify(params.id, body, yield* repActor(caller, body.repId))
         return { body: yield* leadView(lead) }
       })
   })

@@ -13,6 +13,7 @@
 import { newId, type OpportunityRecord, OpportunityQueries } from "@handoff/db"
 import { Handoff, type LeadId, LeadNotFound, type LeadRecord, LeadStore, Transactor } from "@handoff/domain"
 import { Clock, Effect, Option, Schema } from "effect"
+import { callerActor } from "../actor.ts"
 import { IsoDate, route } from "../http.ts"
 import { Conflict, InvalidInput, NotFound } from "../problem.ts"
 import { leadView, LeadView } from "../views.ts"
@@ -98,7 +99,7 @@ export const opportunityRoutes = [
         return yield* tx.transaction(Effect.gen(function*() {
           const opportunities = yield* OpportunityQueries
           const id = newId("opp")
-          const lead = yield* (yield* Handoff).openOpportunity(body.leadId, { amount: body.amount, opportunityId: id }, { kind: "api_key", id: caller.keyId })
+          const lead = yield* (yield* Handoff).openOpportunity(body.leadId, { amount: body.amount, opportunityId: id }, callerActor(caller))
           if (body.createdAt !== undefined) yield* opportunities.setOpenedAt(id, body.createdAt)
           const opp = yield* findOpportunity(id).pipe(Effect.orDie)
           return { body: yield* viewOf(opp, lead) }
@@ -140,7 +141,7 @@ export const opportunityRoutes = [
           const closedAt = body.closedAt ?? now
           yield* notInFuture("closedAt", closedAt, now)
           if (closedAt.getTime() < opp.openedAt.getTime()) return yield* Effect.fail(invalid("closedAt", `must not be before the opportunity opened (${opp.openedAt.toISOString()})`))
-          const closed = yield* (yield* Handoff).closeOpportunity(lead.id, { won: body.won, ...(body.amount === undefined ? {} : { amount: body.amount }) }, { kind: "api_key", id: caller.keyId })
+          const closed = yield* (yield* Handoff).closeOpportunity(lead.id, { won: body.won, ...(body.amount === undefined ? {} : { amount: body.amount }) }, callerActor(caller))
           yield* opportunities.recordClose(opp.id, { won: body.won, closedAt, ...(body.amount === undefined ? {} : { amount: body.amount }) })
           const after = yield* findOpportunity(opp.id).pipe(Effect.orDie)
           return { body: yield* viewOf(after, closed) }
