@@ -138,7 +138,7 @@ describe("a sender's clock ahead of ours", () => {
   for (const [label, aheadMs] of [["2 s", 2000], ["1 min", 60_000], ["1 h", 3_600_000]] as const) {
     it(`a hot demo request with occurredAt ${label} ahead → routed hot at receipt, SLA deadlines from receipt`, async () => {
       const before = api.now()
-      const res = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: hot(email("future"), new Date(before + aheadMs).toISOString()) })
+      const res = await api.call("POST", "/v1/leads", { key: api.keys.admin, body: hot(email("future"), new Date(before + aheadMs).toISOString()) })
       const after = api.now()
       expect(res.status).toBe(201)
       expect(res.body.tier).toBe("hot")
@@ -155,7 +155,7 @@ describe("a sender's clock ahead of ours", () => {
 
   it("a demo request event 1 min ahead routes a known lead at once; 1 day ahead is clamped and flagged in the result", async () => {
     const address = email("future-ev")
-    const created = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: { email: address, title: "VP Sales", employees: 800, industry: "software", estimatedAcv: 90000, intent: "webinar_registration" } })
+    const created = await api.call("POST", "/v1/leads", { key: api.keys.admin, body: { email: address, title: "VP Sales", employees: 800, industry: "software", estimatedAcv: 90000, intent: "webinar_registration" } })
     expect(created.body.stage).toBe("inquiry")
     const now = api.now()
     const res = await api.call("POST", "/v1/events", { key: api.keys.ingest, body: { events: [{ leadId: created.body.id, type: "demo_request", occurredAt: new Date(now + 60_000).toISOString() }] } })

@@ -47,10 +47,10 @@ describe("agreement patterns run in linear time", () => {
     const applied = await api.call("POST", "/v1/agreement", { body: catastrophic() })
     expect(applied.status).toBe(201)
     try {
-      const evil = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: { email: "b@evil-title.com", title: evilTitle, employees: 800 } })
+      const evil = await api.call("POST", "/v1/leads", { key: api.keys.admin, body: { email: "b@evil-title.com", title: evilTitle, employees: 800 } })
       expect(evil.status).toBe(201)
       expect(evil.body.score.drivers.map((d: { rule: string }) => d.rule)).not.toContain("title-exec")
-      const fine = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: { email: "c@evil-title.com", title: "AAAA", employees: 800 } })
+      const fine = await api.call("POST", "/v1/leads", { key: api.keys.admin, body: { email: "c@evil-title.com", title: "AAAA", employees: 800 } })
       expect(fine.body.score.drivers.map((d: { rule: string }) => d.rule)).toContain("title-exec")
     } finally {
       await api.call("POST", "/v1/agreement", { body: defaultDocument() })
@@ -122,11 +122,11 @@ describe("one identity per person", () => {
     const accounts = await api.call("GET", "/v1/accounts?limit=100")
     expect(accounts.body.items.filter((a: { name: string | null }) => a.name === "Bücher")).toHaveLength(1)
 
-    const first = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: { email: nfc, title: "Analyst" } })
+    const first = await api.call("POST", "/v1/leads", { key: api.keys.admin, body: { email: nfc, title: "Analyst" } })
     expect(first.status).toBe(201)
     expect(first.body.accountId).toBe("xn--bcher-kva.de")
     for (const same of ["zoe\u0308@b\u00fccher.de", "zo\u00eb@xn--bcher-kva.de", "Zo\u00cb@B\u00dcCHER.DE.", "ｚｏë@ｂüｃｈｅｒ.de"]) {
-      const again = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: { email: same, title: "Analyst" } })
+      const again = await api.call("POST", "/v1/leads", { key: api.keys.admin, body: { email: same, title: "Analyst" } })
       expect(again.status, same).toBe(200)
       expect(again.body.id).toBe(first.body.id)
       expect(again.body.accountId).toBe("xn--bcher-kva.de")
@@ -135,11 +135,11 @@ describe("one identity per person", () => {
 
   it("account matching and the free-mail check see through the same forms", async () => {
     await api.call("PUT", "/v1/accounts/acme-identity.com", { body: { name: "Acme" } })
-    const fullwidth = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: { email: "ｄａｎａ@ａｃｍｅ-ｉｄｅｎｔｉｔｙ.com" } })
+    const fullwidth = await api.call("POST", "/v1/leads", { key: api.keys.admin, body: { email: "ｄａｎａ@ａｃｍｅ-ｉｄｅｎｔｉｔｙ.com" } })
     expect(fullwidth.status).toBe(201)
     expect(fullwidth.body.accountId).toBe("acme-identity.com")
     expect((await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: { email: "dana@acme-identity.com." } })).status).toBe(200)
-    const freeMail = await api.call("POST", "/v1/leads", { key: api.keys.ingest, body: { email: "someone@ＧＭＡＩＬ.com." } })
+    const freeMail = await api.call("POST", "/v1/leads", { key: api.keys.admin, body: { email: "someone@ＧＭＡＩＬ.com." } })
     expect(freeMail.body.accountId).toBeNull()
     expect((await api.call("PUT", `/v1/accounts/${encodeURIComponent("ｇｍａｉｌ.com.")}`, { body: {} })).status).toBe(422)
   })

@@ -33,7 +33,7 @@ const basic = (key: string) => `Basic ${Buffer.from(`leadership:${key}`).toStrin
 beforeAll(async () => {
   api = await startTestApi([], {}, { clockOffsetMs: lastWednesdayOffset() })
   dir = await mkdtemp(join(tmpdir(), "handoff-site-api-"))
-  const ingest = (body: object) => api.call("POST", "/v1/leads", { key: api.keys.ingest, body })
+  const ingest = (body: object) => api.call("POST", "/v1/leads", { key: api.keys.admin, body }) // the full view: the tests read owners
   const hot = await ingest({ email: "vp@site-bigco.com", title: "VP Sales", employees: 800, industry: "software", estimatedAcv: 90000, intent: "demo_request", source: { channel: "paid_search" } })
   const warm = await ingest({ email: "mgr@site-mid.com", title: "Marketing Manager", employees: 120, industry: "software", country: "US", intent: "demo_request", source: { channel: "organic" } })
   await ingest({ email: "reader@site-corp.com", title: "Analyst", employees: 300, intent: "content_download", source: { channel: "content_syndication" } })

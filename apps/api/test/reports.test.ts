@@ -356,7 +356,7 @@ describe("GET /v1/reports/calibration: the scorecard from outcomes", () => {
     try {
       const lead = async (i: number, plan: string, converts: boolean) => {
         const res = await other.call("POST", "/v1/leads", {
-          key: other.keys.ingest,
+          key: other.keys.admin,
           body: { ...warmPlus(`c${i}@co${i}.com`, "organic", "US"), fields: { plan } }
         })
         expect(res.status).toBe(201)

@@ -9,7 +9,7 @@ const nyDate = (t: number) => new Intl.DateTimeFormat("en-CA", { timeZone: "Amer
 
 beforeAll(async () => {
   api = await startTestApi([], {}, { clockOffsetMs: lastWednesdayOffset() })
-  const ingest = (body: object) => api.call("POST", "/v1/leads", { key: api.keys.ingest, body })
+  const ingest = (body: object) => api.call("POST", "/v1/leads", { key: api.keys.admin, body }) // the full view: the tests read owners
   const hot = await ingest({ email: "vp@snap-bigco.com", title: "VP Sales", employees: 800, industry: "software", estimatedAcv: 90000, intent: "demo_request", source: { channel: "paid_search" } })
   await ingest({ email: "mgr@snap-mid.com", title: "Marketing Manager", employees: 120, industry: "software", country: "US", intent: "demo_request", source: { channel: "organic" } })
   await ingest({ email: "reader@snap-corp.com", title: "Analyst", employees: 300, intent: "content_download", source: { channel: "content_syndication" } })
