@@ -16,28 +16,13 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { fileURLToPath } from "node:url"
 import pg from "pg"
+import { postgresAvailable as probePostgres, postgresUrl } from "@handoff/db/testing"
 
-export const postgresUrl = process.env.HANDOFF_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
+export { postgresUrl }
 export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url))
 
-const probe = async (): Promise<string | undefined> => {
-  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 })
-  try {
-    await client.connect()
-    await client.query("select 1")
-    return undefined
-  } catch (e) {
-    return (e as Error).message
-  } finally {
-    await client.end().catch(() => undefined)
-  }
-}
-const unreachable = await probe()
-if (unreachable !== undefined) {
-  if (process.env.CI === "true") throw new Error(`CI=true and PostgreSQL at ${postgresUrl} is unreachable: ${unreachable}`)
-  console.warn(`PostgreSQL at ${postgresUrl} is unreachable (${unreachable}): the worker process tests are skipped.`)
-}
-export const postgresAvailable = unreachable === undefined
+/** Whether the test server answers (under `CI=true` a missing one fails the run). */
+export const postgresAvailable = await probePostgres()
 
 export interface TestSchema {
   readonly schema: string

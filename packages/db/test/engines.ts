@@ -9,29 +9,12 @@
 import { randomBytes } from "node:crypto"
 import pg from "pg"
 import { type Database, openDatabase } from "../src/Database.ts"
+import { postgresAvailable as probePostgres, postgresUrl } from "../src/testing.ts"
 
-export const postgresUrl = process.env.HANDOFF_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
+export { postgresUrl }
 
-const probe = async (): Promise<string | undefined> => {
-  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 })
-  try {
-    await client.connect()
-    await client.query("select 1")
-    return undefined
-  } catch (e) {
-    return (e as Error).message
-  } finally {
-    await client.end().catch(() => undefined)
-  }
-}
-
-const unreachable = await probe()
-if (unreachable !== undefined) {
-  if (process.env.CI === "true") throw new Error(`CI=true and PostgreSQL at ${postgresUrl} is unreachable: ${unreachable}`)
-  console.warn(`PostgreSQL at ${postgresUrl} is unreachable (${unreachable}): Postgres runs are skipped; PGlite runs go on.`)
-}
-
-export const postgresAvailable = unreachable === undefined
+/** Whether the test server answers (under `CI=true` a missing one fails the run). */
+export const postgresAvailable = await probePostgres()
 
 export interface TestStore extends Database {
   /** Postgres: the schema this store lives in. */

@@ -8,14 +8,11 @@ import { openDatabase } from "@handoff/db"
 import { postgresAvailable } from "@handoff/db/testing"
 import { afterAll, afterEach, describe, expect, it } from "@effect/vitest"
 import pg from "pg"
-import { figure, freshDatabase, killAll, probeHealth, startServer, type StoreKind } from "./server.ts"
+import { dropDatabases, figure, killAll, probeHealth, startFresh, type StoreKind } from "./server.ts"
 
 const stores: Array<StoreKind> = ["pglite", ...(await postgresAvailable() ? ["postgres" as const] : [])]
-const drops: Array<() => Promise<void>> = []
 afterEach(killAll)
-afterAll(async () => {
-  for (const d of drops) await d().catch(() => undefined)
-})
+afterAll(dropDatabases)
 
 const parallel = 500
 const perBatch = 1_000
@@ -49,13 +46,7 @@ const storedViews = async (store: StoreKind, location: string): Promise<number> 
 
 describe.each(stores)("chaos: an events flood (%s)", (store) => {
   it(`${parallel} parallel batches of ${perBatch} events from one key: all answered, /healthz fast, nothing accepted lost`, async () => {
-    let url: string | undefined
-    if (store === "postgres") {
-      const fresh = await freshDatabase()
-      drops.push(fresh.drop)
-      url = fresh.url
-    }
-    const server = await startServer(store, url === undefined ? {} : { url })
+    const server = await startFresh(store)
     const ingest = await server.key("ingest")
     for (let i = 0; i < leads; i++) {
       expect((await server.call("POST", "/v1/leads", { key: ingest, body: { email: `flood-${i}@bigco.com`, intent: "content_download" } })).status).toBe(201)
@@ -106,13 +97,7 @@ describe.each(stores)("chaos: an events flood (%s)", (store) => {
   }, 300_000)
 
   it("clients that give up: their work is abandoned at once, not finished for minutes", async () => {
-    let url: string | undefined
-    if (store === "postgres") {
-      const fresh = await freshDatabase()
-      drops.push(fresh.drop)
-      url = fresh.url
-    }
-    const server = await startServer(store, url === undefined ? {} : { url })
+    const server = await startFresh(store)
     const keys = await Promise.all([1, 2].map(() => server.key("ingest")))
     const body = (k: number) => JSON.stringify({
       events: Array.from({ length: perBatch }, (_, j) => ({ email: `gone-${k}-${j % 50}@bigco.com`, type: "page_view", occurredAt: new Date(Date.now() - 60_000 + j).toISOString(), properties: { n: j } }))

@@ -7,7 +7,7 @@
  */
 import { postgresAvailable } from "@handoff/db/testing"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { type ChaosServer, figure, freshDatabase, killAll, probeHealth, startServer, type StoreKind } from "./server.ts"
+import { type ChaosServer, dropDatabases, figure, killAll, probeHealth, startFresh, type StoreKind } from "./server.ts"
 
 const stores: Array<StoreKind> = ["pglite", ...(await postgresAvailable() ? ["postgres" as const] : [])]
 
@@ -20,15 +20,8 @@ const rep = (id: string, pods: Array<string>, role: "ae" | "sdr") => ({
 describe.each(stores)("chaos: hostile input (%s)", (store) => {
   let server: ChaosServer
   let keys: Record<"ingest" | "read" | "sales", string>
-  const drops: Array<() => Promise<void>> = []
   beforeAll(async () => {
-    let url: string | undefined
-    if (store === "postgres") {
-      const fresh = await freshDatabase()
-      drops.push(fresh.drop)
-      url = fresh.url
-    }
-    server = await startServer(store, url === undefined ? {} : { url })
+    server = await startFresh(store)
     for (const [id, pods, role] of [["ae-1", ["ae-direct"], "ae"], ["ae-2", ["ae-direct"], "ae"], ["sdr-1", ["sdr"], "sdr"]] as const) {
       expect((await server.call("PUT", `/v1/reps/${id}`, { body: rep(id, [...pods], role) })).status).toBeLessThan(300)
     }
@@ -37,7 +30,7 @@ describe.each(stores)("chaos: hostile input (%s)", (store) => {
   afterAll(async () => {
     if (server !== undefined) expect((await server.stop()).code).toBe(0)
     killAll()
-    for (const d of drops) await d().catch(() => undefined)
+    await dropDatabases()
   })
 
   it("a draft with (a+)+$ against 36 × a + ! decides at once with a read key; /healthz never waits", async () => {

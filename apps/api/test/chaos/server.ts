@@ -47,6 +47,13 @@ export const freshDatabase = async (): Promise<{ readonly url: string; readonly 
   return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) }
 }
 
+const databases: Array<() => Promise<void>> = []
+
+/** Drop the databases `startFresh` made (a suite's afterAll). */
+export const dropDatabases = async (): Promise<void> => {
+  for (const drop of databases.splice(0)) await drop().catch(() => undefined)
+}
+
 const running = new Set<Started>()
 
 /** Kill whatever a failed test left running. */
@@ -171,4 +178,12 @@ export const probeHealth = async <A>(base: string, during: () => Promise<A>, eve
 /** Print a figure line for BENCHMARKS.md's Robustness section. */
 export const figure = (attack: string, store: StoreKind, fields: Record<string, unknown>): void => {
   console.log(`[chaos] ${attack} (${store}): ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === "number" ? Math.round(v * 10) / 10 : JSON.stringify(v)}`).join(" ")}`)
+}
+
+/** A server on `store` with an empty store of its own: a fresh folder, or a fresh database (dropped by `dropDatabases`). */
+export const startFresh = async (store: StoreKind, options: Omit<StartOptions, "url" | "dataDir"> = {}): Promise<ChaosServer> => {
+  if (store === "pglite") return startServer(store, options)
+  const fresh = await freshDatabase()
+  databases.push(fresh.drop)
+  return startServer(store, { ...options, url: fresh.url })
 }
