@@ -3,7 +3,7 @@ import { shared } from "../../tooling/config/vitest.shared.ts"
 
 /**
  * The chaos group (test/chaos) runs real servers and floods them: it runs on its own, one
- * file at a time (`npm run test:chaos`, which `npm test` runs after the packages' tests), so it
+ * file at a time (`npm run test:chaos`), so it
  * neither starves nor is starved by the other suites.
  */
 const chaos = process.env.HANDOFF_CHAOS === "1"

@@ -15,7 +15,8 @@ import { resolve } from "node:path"
 import pg from "pg"
 import { FolderHeld, lockDataFolder } from "./DataFolderLock.ts"
 import { migrateToLatest } from "./migrations.ts"
-import { PgliteDialect } from "./PgliteDialect.ts"
+import { PGlite } from "@electric-sql/pglite"
+import { PgliteDialect, type PgliteSession } from "./PgliteDialect.ts"
 import { PgliteThread } from "./pglite/PgliteThread.ts"
 import type { DB } from "./schema.ts"
 
@@ -143,14 +144,24 @@ export const openDatabase = async (options: DatabaseOptions = {}): Promise<Datab
       throw e
     }
   }
-  // PGlite runs on a thread of its own: its statements never stall this thread's requests and timers
-  const session = new PgliteThread(inMemory ? undefined : resolve(dataDir))
-  try {
-    await session.ready
-  } catch (e) {
-    await session.close()
-    unlock?.()
-    throw e
+  // A data folder's PGlite runs on a thread of its own: its statements never stall this thread's
+  // requests and timers. A throwaway in-memory one (tests, the demo's dry runs) stays in this
+  // thread: starting a thread and compiling PGlite in it costs seconds per store.
+  let session: PgliteSession
+  if (inMemory) {
+    const local = new PGlite()
+    await local.waitReady
+    session = local
+  } else {
+    const thread = new PgliteThread(resolve(dataDir))
+    try {
+      await thread.ready
+    } catch (e) {
+      await thread.close()
+      unlock?.()
+      throw e
+    }
+    session = thread
   }
   const kysely = new Kysely<DB>({ dialect: new PgliteDialect(session) })
   const db: Database = {

@@ -1,7 +1,7 @@
 /** Embedded mode: a data folder on disk that only one process may open. */
 import { describe, expect, it } from "@effect/vitest"
 import { execFile, spawn } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { hostname, tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -68,8 +68,18 @@ describe("the embedded database folder", () => {
     expect(await openDatabase({ dataDir: dir }).then(() => "opened", (e) => e)).toBeInstanceOf(DataFolderLocked)
     // tsx runs the script in a child of its own: kill the whole group, as kill -9 of a server would
     const exited = new Promise((resolve) => child.on("exit", resolve))
+    const holder = JSON.parse(readFileSync(join(`${dir}.lock`, "holder.json"), "utf8")) as { pid: number }
     process.kill(-child.pid!, "SIGKILL")
     await exited
+    // the server itself is tsx's child: wait until the kernel has it dead (gone, or a zombie nobody reaps)
+    const dead = () => {
+      try {
+        return /^\S+ \(.*\) [ZX]/.test(readFileSync(`/proc/${holder.pid}/stat`, "utf8"))
+      } catch {
+        return true
+      }
+    }
+    for (let i = 0; i < 100 && !dead(); i++) await new Promise((r) => setTimeout(r, 50))
     expect(existsSync(`${dir}.lock`)).toBe(true) // a crash leaves its lock behind ...
     const started = Date.now()
     const db = await openDatabase({ dataDir: dir }) // ... and the next start takes it over
