@@ -2,9 +2,9 @@ import { configDefaults, defineConfig, mergeConfig } from "vitest/config"
 import { shared } from "../../tooling/config/vitest.shared.ts"
 
 /**
- * The chaos group (test/chaos) runs real servers and floods them: it runs on its own, one
- * file at a time (`npm run test:chaos`), so it
- * neither starves nor is starved by the other suites.
+ * The chaos group (test/chaos) runs real servers and floods them: it runs after the rest
+ * (`npm test` runs both; `npm run test:chaos` only it), one file at a time, so it neither
+ * starves nor is starved by the other suites.
  */
 const chaos = process.env.HANDOFF_CHAOS === "1"
 

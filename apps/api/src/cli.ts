@@ -30,7 +30,7 @@ import { ApiKeyStore, type ApiKeyRecord, type ApiRole, migrations, runMigrations
 import {
   type Agreement, type AgreementInvalid, AgreementStore, parseAgreement, RepDirectory, runAgreementTests, sameAgreement, simulate, SimulationResult
 } from "@handoff/domain"
-import { Cause, Clock, Console, Data, Effect, Either, Exit, Option, Schema } from "effect"
+import { Cause, Clock, Console, Context, Data, Effect, Either, Exit, Option, Schema } from "effect"
 import { readFileSync, writeFileSync } from "node:fs"
 import { apiRoles, createApiKey } from "./auth.ts"
 import { type ApiServices, makeRuntime } from "./runtime.ts"
@@ -40,6 +40,9 @@ import { CalibrationOutcome, outcomeDefinition, ScorecardQueries, scorecardSecti
 
 /** A refusal or failure the command has explained; the process exits with `exitCode`. */
 class CliFailure extends Data.TaggedError("CliFailure")<{ readonly message: string; readonly exitCode: number }> {}
+
+/** The environment the commands read their store (and the service its settings) from. */
+class CliEnvironment extends Context.Tag("handoff/CliEnvironment")<CliEnvironment, NodeJS.ProcessEnv>() {}
 
 const fail = (message: string, exitCode = 1) => Effect.fail(new CliFailure({ message, exitCode }))
 
@@ -51,10 +54,10 @@ const fail = (message: string, exitCode = 1) => Effect.fail(new CliFailure({ mes
  * Run `effect` on the store `npm start` uses (opened, migrated, an agreement ensured),
  * then close it — releasing the embedded data folder for the next process.
  */
-const withStore = <A, E>(effect: Effect.Effect<A, E, ApiServices>): Effect.Effect<A, E | CliFailure> =>
+const withStore = <A, E>(effect: Effect.Effect<A, E, ApiServices>): Effect.Effect<A, E | CliFailure, CliEnvironment> =>
   Effect.acquireUseRelease(
-    Effect.tryPromise({
-      try: () => makeRuntime(storeOptionsFromEnv()),
+    Effect.flatMap(CliEnvironment, (env) => Effect.tryPromise({
+      try: () => makeRuntime(storeOptionsFromEnv(env)),
       catch: (e) => {
         const message = startFailureMessage(e)
         return new CliFailure({
@@ -64,7 +67,7 @@ const withStore = <A, E>(effect: Effect.Effect<A, E, ApiServices>): Effect.Effec
             : message
         })
       }
-    }),
+    })),
     (runtime) => Effect.flatten(Effect.promise(() => runtime.runPromiseExit(effect))),
     (runtime) => Effect.promise(() => runtime.dispose())
   )
@@ -77,8 +80,9 @@ const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
 const migrate = Command.make("migrate", {}, () =>
   Effect.gen(function*() {
+    const env = yield* CliEnvironment
     const { applied, engine, location } = yield* Effect.tryPromise({
-      try: () => runMigrations(storeOptionsFromEnv()),
+      try: () => runMigrations(storeOptionsFromEnv(env)),
       catch: (e) => new CliFailure({ message: startFailureMessage(e), exitCode: 1 })
     })
     yield* Console.log(
@@ -359,7 +363,7 @@ const serveCommand = Command.make("serve", {
   host: Options.text("host").pipe(Options.optional, Options.withDescription("Default HOST, or 127.0.0.1."))
 }, ({ host, port }) =>
   Effect.gen(function*() {
-    const env = serveOptionsFromEnv(process.env)
+    const env = serveOptionsFromEnv(yield* CliEnvironment)
     yield* Effect.tryPromise({
       try: () => serveHandoff({ ...env, port: Option.getOrElse(port, () => env.port), hostname: Option.getOrElse(host, () => env.hostname) }),
       catch: (e) => new CliFailure({ message: startFailureMessage(e), exitCode: 1 })
@@ -464,16 +468,49 @@ const version = (() => {
 
 const run = Command.run(handoff, { name: "handoff", version, executable: "handoff" })
 
-const exit = await Effect.runPromiseExit(run(process.argv).pipe(Effect.provide(NodeContext.layer)))
-if (Exit.isFailure(exit)) {
-  const failure = Cause.failureOption(exit.cause)
-  if (Option.isSome(failure) && ValidationError.isValidationError(failure.value)) {
-    process.exitCode = 2 // @effect/cli has printed what was wrong
-  } else if (Option.isSome(failure) && failure.value instanceof CliFailure) {
-    if (failure.value.message !== "") console.error(failure.value.message)
-    process.exitCode = failure.value.exitCode
-  } else {
-    console.error(Cause.pretty(exit.cause))
-    process.exitCode = 1
+/** Where a command's lines go: the process's stdout/stderr, or a caller's buffers. */
+export interface CliOutput {
+  readonly log: (line: string) => void
+  readonly error: (line: string) => void
+}
+
+const outputConsole = (out: CliOutput): Console.Console => {
+  const text = (args: ReadonlyArray<unknown>) => args.map((a) => (typeof a === "string" ? a : String(a))).join(" ")
+  const log = (...args: ReadonlyArray<unknown>) => Effect.sync(() => out.log(text(args)))
+  const error = (...args: ReadonlyArray<unknown>) => Effect.sync(() => out.error(text(args)))
+  const unsafe = { ...globalThis.console, log: (...a: Array<unknown>) => out.log(text(a)), info: (...a: Array<unknown>) => out.log(text(a)), error: (...a: Array<unknown>) => out.error(text(a)), warn: (...a: Array<unknown>) => out.error(text(a)) }
+  return {
+    [Console.TypeId]: Console.TypeId,
+    assert: () => Effect.void, clear: Effect.void, count: () => Effect.void, countReset: () => Effect.void,
+    debug: log, dir: (item) => log(item), dirxml: log, error, group: () => Effect.void, groupEnd: Effect.void,
+    info: log, log, table: (data) => log(data), time: () => Effect.void, timeEnd: () => Effect.void,
+    timeLog: () => Effect.void, trace: log, warn: error, unsafe
   }
+}
+
+/**
+ * Run the command line `argv` (as `process.argv`: node, script, then the arguments) against the
+ * store `env` names, printing to `out`; resolves to the exit code. The `handoff` process
+ * (cliMain.ts) is this with its own environment and stdio; tests call it in-process.
+ */
+export const runHandoffCli = async (
+  argv: ReadonlyArray<string>,
+  options: { readonly env?: NodeJS.ProcessEnv; readonly out?: CliOutput } = {}
+): Promise<number> => {
+  const out = options.out ?? { log: (line) => console.log(line), error: (line) => console.error(line) }
+  const program = run(argv).pipe(
+    Effect.provideService(CliEnvironment, options.env ?? process.env),
+    Effect.withConsole(outputConsole(out)),
+    Effect.provide(NodeContext.layer)
+  )
+  const exit = await Effect.runPromiseExit(program)
+  if (Exit.isSuccess(exit)) return 0
+  const failure = Cause.failureOption(exit.cause)
+  if (Option.isSome(failure) && ValidationError.isValidationError(failure.value)) return 2 // @effect/cli has printed what was wrong
+  if (Option.isSome(failure) && failure.value instanceof CliFailure) {
+    if (failure.value.message !== "") out.error(failure.value.message)
+    return failure.value.exitCode
+  }
+  out.error(Cause.pretty(exit.cause))
+  return 1
 }

@@ -1,7 +1,9 @@
 /**
- * The `handoff` CLI as an operator runs it: a child process on a temporary embedded data
- * folder. What it writes is checked by opening the same folder afterwards (a PGlite folder
- * opens in one process at a time, so only once the CLI has exited).
+ * The `handoff` CLI as an operator runs it, on a temporary embedded data folder. The commands
+ * run in this process (`runHandoffCli`, what the `handoff` bin calls) — a child process per
+ * command spent most of its time starting Node and tsx; the bin itself runs as a child for
+ * `migrate` and for the folder another process holds. What a command wrote is checked by
+ * opening the same folder afterwards, once the command has closed it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { AgreementStore, defaultAgreement, defaultAgreementYaml, Handoff } from "@handoff/domain"
@@ -10,8 +12,9 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { handoffApp } from "../src/index.ts"
 import { silentLogger } from "../src/log.ts"
+import { runHandoffCli } from "../src/cli.ts"
 import { makeRuntime } from "../src/runtime.ts"
-import { cleanEnv, runCli, tempDir } from "./processes.ts"
+import { cleanEnv, type Finished, runCli as runCliProcess, tempDir } from "./processes.ts"
 
 let dir: string
 let dataDir: string
@@ -43,6 +46,17 @@ const withApi = async <A>(f: (call: (method: string, path: string, key: string |
   }
 }
 
+/** Run one command line in this process, with its output captured as the process would print it. */
+const runCli = async (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Promise<Finished> => {
+  let stdout = ""
+  let stderr = ""
+  const code = await runHandoffCli(["node", "handoff", ...args], {
+    env,
+    out: { log: (line) => (stdout += `${line}\n`), error: (line) => (stderr += `${line}\n`) }
+  })
+  return { code, signal: null, stdout, stderr }
+}
+
 const file = (name: string, text: string): string => {
   const path = join(dir, name)
   writeFileSync(path, text)
@@ -53,7 +67,7 @@ const lineOf = (text: string, needle: string): number => text.slice(0, text.inde
 
 describe("handoff migrate", () => {
   it("migrates a fresh embedded store, then finds nothing to do", async () => {
-    const first = await runCli(["migrate"], env)
+    const first = await runCliProcess(["migrate"], env)
     expect(first.stderr).toBe("")
     expect(first.code).toBe(0)
     expect(first.stdout).toMatch(/^pglite at .*data: applied \d{4}-\d\d-\d\d-/m)
@@ -145,7 +159,7 @@ describe("handoff keys", () => {
   it("says plainly that the folder is in use while another process has it open", async () => {
     const runtime = await makeRuntime({ dataDir })
     try {
-      const res = await runCli(["keys", "list"], env)
+      const res = await runCliProcess(["keys", "list"], env)
       expect(res.code).toBe(1)
       expect(res.stderr).toContain("already open in another Handoff process")
       expect(res.stderr).toContain("POST /v1/keys")
