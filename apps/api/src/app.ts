@@ -17,7 +17,7 @@ import { type AnyRoute, type Caller } from "./http.ts"
 import { type Logger, jsonLogger } from "./log.ts"
 import { Metrics } from "./metrics.ts"
 import {
-  type ApiError, Conflict, type FieldError, Forbidden, InvalidInput, internalProblem, NotFound, PayloadTooLarge, type Problem, problemHeaders,
+  type ApiError, Conflict, type FieldError, Forbidden, InvalidInput, internalProblem, NotFound, PayloadTooLarge, type Problem, problemHeaders, UnsupportedMediaType,
   problemOf, problemOfCause, RateLimited, Unauthorized, Unavailable
 } from "./problem.ts"
 
@@ -104,6 +104,8 @@ const formatIssues = (error: ParseResult.ParseError, prefix: string) => {
 
 /** Content types read as YAML text by routes that take YAML (`yamlBody`). */
 const yamlMediaTypes: ReadonlySet<string> = new Set(["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"])
+/** `application/json`, or a JSON-based type such as `application/merge-patch+json`. */
+const isJsonMediaType = (mediaType: string): boolean => mediaType === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(mediaType)
 
 /** How deeply a JSON body may nest: deeper bodies are refused before anything walks them recursively. */
 export const maxJsonDepth = 64
@@ -157,6 +159,9 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
   const deadlineMs = options.deadlineMs ?? defaultAppOptions.deadlineMs!
   const longDeadlineMs = options.longDeadlineMs ?? defaultAppOptions.longDeadlineMs!
 
+  /** "an ingest key", "a sales key": how a 403 names a role. */
+  const keyOfRole = (role: string) => `${/^[aeiou]/.test(role) ? "an" : "a"} ${role} key`
+
   const authenticate = (token: string | undefined, def: AnyRoute): Effect.Effect<Caller, ApiError, ApiKeyStore> =>
     Effect.gen(function*() {
       if (def.roles.length === 0) return { keyId: "anonymous", role: "read", name: "anonymous" } as Caller
@@ -166,7 +171,8 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
       if (Option.isNone(found)) return yield* Effect.fail(new Unauthorized({ message: "This API key is not valid (unknown or revoked)." }))
       const key = found.value
       if (key.role !== "admin" && !def.roles.includes(key.role)) {
-        return yield* Effect.fail(new Forbidden({ message: `A ${key.role} key cannot ${def.summary.toLowerCase()}; it needs one of: ${[...def.roles, "admin"].join(", ")}.`, role: key.role, allowed: [...def.roles, "admin"] }))
+        const allowed = [...new Set([...def.roles, "admin" as const])]
+        return yield* Effect.fail(new Forbidden({ message: `${keyOfRole(key.role).replace(/^a/, "A")} cannot ${def.summary.toLowerCase()}: that takes ${allowed.map(keyOfRole).join(" or ")}.`, role: key.role, allowed }))
       }
       return { keyId: key.id, role: key.role, name: key.name, ...(key.repId === undefined ? {} : { repId: key.repId }) }
     })
@@ -178,8 +184,16 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
       if (declared > options.bodyLimit) return yield* Effect.fail(new PayloadTooLarge({ message: `The body is larger than ${options.bodyLimit} bytes.`, limit: options.bodyLimit }))
       const text = yield* Effect.promise(() => readAtMost(c.req.raw, options.bodyLimit))
       if (text === undefined) return yield* Effect.fail(new PayloadTooLarge({ message: `The body is larger than ${options.bodyLimit} bytes.`, limit: options.bodyLimit }))
-      const yaml = def.yamlBody === true && yamlMediaTypes.has((c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase())
+      const mediaType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase()
+      const yaml = def.yamlBody === true && yamlMediaTypes.has(mediaType)
       if (text.trim() === "") return yield* Effect.fail(new InvalidInput({ status: 400, message: `The request needs a ${yaml ? "YAML" : "JSON"} body.`, errors: [{ path: "", message: "empty body" }] }))
+      if (!yaml && !isJsonMediaType(mediaType)) {
+        const accepted = def.yamlBody === true ? ["application/json", ...yamlMediaTypes] : ["application/json"]
+        return yield* Effect.fail(new UnsupportedMediaType({
+          message: `${mediaType === "" ? "The body has no Content-Type" : `The body is ${mediaType}`}: send it as ${accepted.join(" or ")}.`,
+          accepted
+        }))
+      }
       if (yaml) {
         return { value: text, text, mediaType: "yaml" as const }
       }

@@ -41,7 +41,7 @@ export const ProblemSchema = Schema.Struct(
   Schema.Record({ key: Schema.String, value: Schema.Unknown })
 ).annotations({
   identifier: "Problem",
-  description: "An RFC 9457 problem document (`application/problem+json`). Some problems carry extra members: `reason` (409, 503), `limit` (413), `retryAfter` (429, 503), `role` and `allowed` (403), `stage` (409 for an illegal transition)."
+  description: "An RFC 9457 problem document (`application/problem+json`). Some problems carry extra members: `reason` (409, 503), `limit` (413), `accepted` (415), `retryAfter` (429, 503), `role` and `allowed` (403), `stage` (409 for an illegal transition)."
 })
 
 /** What each error status means, for the document and the reference page. */
@@ -52,6 +52,7 @@ export const errorDescriptions: Readonly<Record<number, string>> = {
   404: "The resource named in the path or body does not exist.",
   409: "Conflict: not allowed in the resource's current state, or a request with the same Idempotency-Key is still running.",
   413: "The body is larger than the server's limit.",
+  415: "The body is not in a media type this operation reads (`application/json`, or YAML where documented).",
   422: "Invalid request: a path parameter, query parameter, body field or header does not match the schema (see `errors`).",
   429: "Too many requests for this key (its rate, or its requests in flight); retry after `Retry-After` seconds.",
   503: "The service cannot take the request now: at its limit of requests in flight, the store unreachable or not answering, or the request past its deadline (nothing it did was kept). Retry after `Retry-After` seconds."
@@ -65,6 +66,7 @@ export const errorResponseNames: Readonly<Record<number, string>> = {
   404: "NotFound",
   409: "Conflict",
   413: "PayloadTooLarge",
+  415: "UnsupportedMediaType",
   422: "InvalidRequest",
   429: "RateLimited",
   503: "Unavailable"
@@ -72,7 +74,7 @@ export const errorResponseNames: Readonly<Record<number, string>> = {
 
 /**
  * The error statuses a route can answer with, derived from what it declares: key checks
- * (401/403/429) when it needs a key, 400/413 when it reads a body, 422 when it decodes any
+ * (401/403/429) when it needs a key, 400/413/415 when it reads a body, 422 when it decodes any
  * input, 404 when it names a resource (path parameters or a body that refers to one), 409 when
  * it writes; 503 (busy, store unavailable, past the deadline) for all but the liveness probe and metrics.
  */
@@ -84,7 +86,10 @@ export const errorStatuses = (def: AnyRoute): ReadonlyArray<number> => {
   if (authed) out.add(401).add(403)
   if (hasParams || def.body !== undefined) out.add(404)
   if (def.method !== "get" || def.idempotent === true) out.add(409)
-  if (def.body !== undefined) out.add(413)
+  if (def.body !== undefined) {
+    out.add(413)
+    out.add(415)
+  }
   if (hasParams || def.query !== undefined || def.body !== undefined || def.idempotent === true) out.add(422)
   if (authed) out.add(429)
   if (def.path !== "/healthz" && def.path !== "/metrics") out.add(503)

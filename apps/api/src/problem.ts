@@ -44,12 +44,14 @@ export class Forbidden extends Data.TaggedError("Forbidden")<{
 export class NotFound extends Data.TaggedError("NotFound")<{ readonly message: string }> {}
 export class Conflict extends Data.TaggedError("Conflict")<{ readonly message: string; readonly reason: string }> {}
 export class PayloadTooLarge extends Data.TaggedError("PayloadTooLarge")<{ readonly message: string; readonly limit: number }> {}
+/** The body is in a media type this operation does not read (it reads JSON, and YAML where documented). */
+export class UnsupportedMediaType extends Data.TaggedError("UnsupportedMediaType")<{ readonly message: string; readonly accepted: ReadonlyArray<string> }> {}
 export class RateLimited extends Data.TaggedError("RateLimited")<{ readonly message: string; readonly retryAfterSeconds: number }> {}
 /** The service cannot take this request now (busy, the store unreachable, past the request's deadline): try again later. */
 export class Unavailable extends Data.TaggedError("Unavailable")<{ readonly message: string; readonly retryAfterSeconds: number; readonly reason: string }> {}
 
 export type ApiError =
-  | InvalidInput | Unauthorized | Forbidden | NotFound | Conflict | PayloadTooLarge | RateLimited | Unavailable
+  | InvalidInput | Unauthorized | Forbidden | NotFound | Conflict | PayloadTooLarge | UnsupportedMediaType | RateLimited | Unavailable
   | LeadNotFound | RepNotFound | IllegalTransition | AgreementInvalid
 
 const base = "https://handoff.dev/problems/"
@@ -83,6 +85,8 @@ export const problemOf = (e: ApiError): Problem => {
       return { type: base + "conflict", title: "Conflict", status: 409, detail: e.message, reason: e.reason }
     case "PayloadTooLarge":
       return { type: base + "payload-too-large", title: "Payload too large", status: 413, detail: e.message, limit: e.limit }
+    case "UnsupportedMediaType":
+      return { type: base + "unsupported-media-type", title: "Unsupported media type", status: 415, detail: e.message, accepted: e.accepted }
     case "RateLimited":
       return { type: base + "rate-limited", title: "Too many requests", status: 429, detail: e.message, retryAfter: e.retryAfterSeconds }
     case "Unavailable":
@@ -125,12 +129,14 @@ export const problemOfCause = (cause: Cause.Cause<unknown>, requestId: string): 
   return { problem: internalProblem(requestId), defect }
 }
 
-const tags = new Set([
-  "InvalidInput", "Unauthorized", "Forbidden", "NotFound", "Conflict", "PayloadTooLarge", "RateLimited", "Unavailable",
-  "LeadNotFound", "RepNotFound", "IllegalTransition", "AgreementInvalid"
-])
+// a record over the union's tags, so that a new ApiError that is not listed here fails to compile
+const tags: Readonly<Record<ApiError["_tag"], true>> = {
+  InvalidInput: true, Unauthorized: true, Forbidden: true, NotFound: true, Conflict: true, PayloadTooLarge: true,
+  UnsupportedMediaType: true, RateLimited: true, Unavailable: true, LeadNotFound: true, RepNotFound: true,
+  IllegalTransition: true, AgreementInvalid: true
+}
 export const isApiError = (u: unknown): u is ApiError =>
-  typeof u === "object" && u !== null && "_tag" in u && tags.has((u as { _tag: string })._tag)
+  typeof u === "object" && u !== null && "_tag" in u && Object.hasOwn(tags, (u as { _tag: string })._tag)
 
 /** The headers of a problem response. Spread them into a new object: never hand this one to a Response. */
 export const problemHeaders = { "content-type": "application/problem+json" } as const

@@ -59,6 +59,12 @@ export const LeadView = Schema.Struct({
   owner: Schema.NullOr(OwnerView),
   sla: Schema.NullOr(SlaView),
   routing: Schema.NullOr(RoutingView),
+  recycle: Schema.NullOr(Schema.Struct({
+    reason: Schema.String,
+    at: IsoDate,
+    track: Schema.NullOr(Schema.String),
+    reevaluateAt: Schema.NullOr(IsoDate)
+  })).annotations({ description: "Why the lead is back in nurture, on which track, and when it may become an MQL on its score again (null: not recycled)." }),
   flags: Schema.Array(Schema.String),
   agreementVersion: Schema.Number,
   createdAt: IsoDate,
@@ -93,6 +99,7 @@ export const leadView = (lead: LeadRecord): Effect.Effect<LeadView, never, RepDi
     }
     const p = lead.profile
     const s = lead.score
+    const r = lead.state.recycle
     return {
       id: lead.id,
       email: lead.email,
@@ -113,6 +120,7 @@ export const leadView = (lead: LeadRecord): Effect.Effect<LeadView, never, RepDi
       owner: owner === undefined ? null : { repId: owner.id, name: owner.name, role: owner.role, bookingUrl: orNull(owner.bookingUrl) },
       sla,
       routing: lead.routing === undefined ? null : { pod: lead.routing.pod, strategy: lead.routing.strategy, explanation: lead.routing.explanation, queue: orNull(lead.routing.queue) },
+      recycle: r === undefined ? null : { reason: r.reason, at: r.at, track: orNull(r.track), reevaluateAt: orNull(r.reevaluateAt) },
       flags: lead.flags,
       agreementVersion: lead.agreementVersion,
       createdAt: lead.createdAt,

@@ -71,17 +71,17 @@ const serveWith = async (heavy: Partial<PoolOptions>): Promise<Served> => {
 
 /**
  * A draft that takes seconds of CPU to try out, well inside the 1 MB body limit: 500 more fit
- * rules with (linear, ordinary) title patterns and 150 fixtures of its own, each scored
- * against every rule.
+ * rules with (linear, ordinary) title patterns and `fixtures` fixtures of its own, each scored
+ * against every rule (150: ~15 s on this machine).
  */
-const bigDraft = () => {
+const bigDraft = (fixtures = 150) => {
   const doc: any = structuredClone(encodeAgreement(defaultAgreement))
   for (let i = 0; i < 500; i++) doc.scoring.fit.push({ id: `team-${i}`, when: { title: { matches: `^(chief|head|vp) of team ${i}( and more)?$` } }, points: 0 })
-  doc.tests = Array.from({ length: 150 }, (_, i) => ({ name: `analyst ${i}`, lead: { title: `Analyst ${i}`, employees: 10 }, expect: { tier: "nurture" } }))
+  doc.tests = Array.from({ length: fixtures }, (_, i) => ({ name: `analyst ${i}`, lead: { title: `Analyst ${i}`, employees: 10 }, expect: { tier: "nurture" } }))
   return doc
 }
 const lead = { email: "vp@offload-bigco.com", title: "VP Sales", employees: 800, estimatedAcv: 90000, country: "US", intent: "demo_request" }
-const bigPreview = () => ({ agreement: bigDraft(), lead })
+const bigPreview = (fixtures?: number) => ({ agreement: bigDraft(fixtures), lead })
 
 /** Probe `/healthz` every 25 ms until `until` settles; the latency of each probe, in ms. */
 const probeWhile = async (url: string, until: Promise<unknown>): Promise<Array<number>> => {
@@ -146,9 +146,10 @@ describe("heavy work off the request loop", () => {
 
   it("past the pool's queue, heavy requests are refused at once with 503 and Retry-After; the accepted ones finish", async () => {
     const api = await serveWith({ threads: 1, queue: 1, deadlineMs: 120_000 })
-    const running = api.post("/v1/agreement/preview", bigPreview())
+    // two jobs of a few seconds each: long enough to hold the pool while the refusals are checked
+    const running = api.post("/v1/agreement/preview", bigPreview(60))
     await waitFor(async () => (await api.load()).running + (await api.load()).waiting === 1, "the first job")
-    const waiting = api.post("/v1/agreement/preview", bigPreview())
+    const waiting = api.post("/v1/agreement/preview", bigPreview(60))
     await waitFor(async () => (await api.load()).waiting === 1, "the second job to wait")
 
     // every heavy route goes through the same pool: each is refused while it is full

@@ -114,7 +114,7 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(agreement.requestBody.content)).toEqual(["application/json", "application/yaml"])
     const events = resolve(doc.paths["/v1/events"].post.requestBody.content["application/json"].schema)
     const item = resolve(events.properties.events.items)
-    expect(item.required).toEqual(expect.arrayContaining(["type", "occurredAt"]))
+    expect(item.required).toEqual(["type"])
     expect(Object.keys(item.properties)).toEqual(expect.arrayContaining(["email", "leadId", "type", "occurredAt", "properties", "channel", "campaign"]))
     expect(doc.paths["/v1/agreement/simulate"].post.responses["200"]).toBeDefined()
   })

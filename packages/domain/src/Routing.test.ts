@@ -468,7 +468,7 @@ describe("backup pods and the queue", () => {
     ]
     const d = assigned(route(agreement, baseInput(agreement, reps, { profile: profileOf({ country: "DE" }) })))
     expect(d).toMatchObject({ pod: "b2", repId: "w", strategy: "weighted", viaBackup: true })
-    expect(d.explanation).toContain("territory DE: no rep in b1 covers it and no catch-all (*) rep in b1")
+    expect(d.explanation).toContain("territory DE: no rep in b1 covers it and no catch-all rep (* or none listed) in b1")
   })
 
   it.prop(
@@ -590,7 +590,26 @@ describe("territory and segment matching", () => {
     expect(d.explanation).toContain("territory DE → reps [anna, lukas]")
     const br = assigned(route(agreement, baseInput(agreement, reps, { profile: profileOf({ country: "BR" }) })))
     expect(br.repId).toBe("rep-3")
-    expect(br.explanation).toContain("territory BR: no rep in ae covers it → catch-all (*) reps [zoe]")
+    expect(br.explanation).toContain("territory BR: no rep in ae covers it → catch-all reps (* or none listed) [zoe]")
+  })
+
+  it("reps who list no territories are the pod's catch-all: they share what no territory claims, before any backup pod", () => {
+    const agreement = agreementOf({ pods: [{ id: "ae", strategy: "territory", backup: "b" }, { id: "b", strategy: "round_robin" }], territoryField: "country" })
+    const reps = [
+      makeRep("de", { pods: ["ae"], territories: ["DE"] }),
+      makeRep("new-1", { pods: ["ae"], territories: [] }),
+      makeRep("new-2", { pods: ["ae"], territories: [] }),
+      makeRep("backup", { pods: ["b"] })
+    ]
+    const { counts } = simulate(agreement, baseInput(agreement, reps, { profile: profileOf({ country: "US" }) }), 4)
+    expect(counts.get("new-1")).toBe(2)
+    expect(counts.get("new-2")).toBe(2)
+    expect(counts.get("backup")).toBeUndefined()
+    // a territory someone covers still goes to them only
+    const de = assigned(route(agreement, baseInput(agreement, reps, { profile: profileOf({ country: "DE" }) })))
+    expect(de.repId).toBe("de")
+    const unknown = assigned(route(agreement, baseInput(agreement, reps, { profile: profileOf({}) })))
+    expect(unknown.pod).toBe("ae")
   })
 
   it("the territory field is configurable (a form answer here)", () => {
@@ -620,7 +639,7 @@ describe("territory and segment matching", () => {
       const profile = profileOf(country === undefined ? {} : { country })
       const d = route(agreement, baseInput(agreement, reps, { profile, ledger }))
       const covers = (r: Rep) => country !== undefined && r.territories.some((t) => t.toLowerCase() === country.toLowerCase())
-      const catchAll = (r: Rep) => r.territories.includes("*")
+      const catchAll = (r: Rep) => r.territories.length === 0 || r.territories.includes("*")
       if (reps.some(covers)) expect(covers(reps.find((r) => r.id === assigned(d).repId)!)).toBe(true)
       else if (reps.some(catchAll)) expect(catchAll(reps.find((r) => r.id === assigned(d).repId)!)).toBe(true)
       else expect(queued(d).queue).toBe("ae")
@@ -653,7 +672,7 @@ describe("territory and segment matching", () => {
     expect(byAccount.explanation).toContain("segment enterprise (account acme.com) → reps [eve]")
     const unknown = pick(profileOf())
     expect(unknown.repId).toBe("rep-4")
-    expect(unknown.explanation).toContainEqual(expect.stringMatching(/^segment unknown .* → catch-all \(\*\) reps \[any\]$/))
+    expect(unknown.explanation).toContainEqual(expect.stringMatching(/^segment unknown .* → catch-all reps \(\* or none listed\) \[any\]$/))
   })
 
   it.prop(
@@ -676,7 +695,7 @@ describe("territory and segment matching", () => {
         ...(accountSegment === undefined ? {} : { account: account({ segment: accountSegment }) })
       }))
       const serves = (r: Rep) => expected !== undefined && r.segments.includes(expected)
-      const catchAll = (r: Rep) => r.segments.includes("*")
+      const catchAll = (r: Rep) => r.segments.length === 0 || r.segments.includes("*")
       if (reps.some(serves)) expect(serves(reps.find((r) => r.id === assigned(d).repId)!)).toBe(true)
       else if (reps.some(catchAll)) expect(catchAll(reps.find((r) => r.id === assigned(d).repId)!)).toBe(true)
       else expect(queued(d).queue).toBe("ae")

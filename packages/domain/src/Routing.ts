@@ -14,7 +14,7 @@
  *    (`exclude`), cannot take it: the lead is routed as usual but keeps the flag.
  * 3. **The pod's strategy** picks the candidates: `round_robin` (equal turns), `weighted`
  *    (turns proportional to `rep.weight`), `territory` (reps whose `territories` hold the
- *    lead's `routing.territoryField`, else the catch-all `*` reps), `segment` (the account's
+ *    lead's `routing.territoryField`, else the catch-all: reps listing `*` or none), `segment` (the account's
  *    segment, else the first `routing.segments` entry the lead matches; reps whose
  *    `segments` hold it, else `*`), `named_account` (the account owner when a member and
  *    eligible, with no rotation credit; otherwise a round robin over the pod).
@@ -388,7 +388,9 @@ const matchList = (
     const covering = members.filter((r) => pick(r).some((t) => lower(t) === v))
     if (covering.length > 0) return { reps: covering, catchAll: false }
   }
-  return { reps: members.filter((r) => pick(r).some((t) => t.trim() === "*")), catchAll: true }
+  // the catch-all: reps who list `*`, or who list nothing (a rep created without territories
+  // takes what no territory claims, rather than the lead going to the backup pod)
+  return { reps: members.filter((r) => pick(r).length === 0 || pick(r).some((t) => t.trim() === "*")), catchAll: true }
 }
 
 const scalarText = (v: unknown): string | undefined =>
@@ -407,8 +409,8 @@ const narrowed = (
   const what = `${label} ${shown}`
   if (!catchAll) return { candidates: reps, line: `${what} → reps ${namesOf(reps)}` }
   const uncovered = value === undefined ? "" : `: no rep in ${podId} covers it`
-  if (reps.length > 0) return { candidates: reps, line: `${what}${uncovered} → catch-all (*) reps ${namesOf(reps)}` }
-  return { candidates: [], line: `${what}${uncovered === "" ? ":" : `${uncovered} and`} no catch-all (*) rep in ${podId}` }
+  if (reps.length > 0) return { candidates: reps, line: `${what}${uncovered} → catch-all reps (* or none listed) ${namesOf(reps)}` }
+  return { candidates: [], line: `${what}${uncovered === "" ? ":" : `${uncovered} and`} no catch-all rep (* or none listed) in ${podId}` }
 }
 
 /**

@@ -57,8 +57,10 @@ const RepBody = Schema.Struct({
   email: Schema.optional(Email.pipe(Schema.maxLength(320))),
   role: oneOf(...RepRole.literals),
   pods: Schema.optionalWith(Schema.Array(NonEmpty(100)).pipe(Schema.maxItems(100)), { default: () => [] }),
-  timezone: Text(100).annotations({ description: "IANA time zone, e.g. Europe/Berlin" }),
-  workingHours: WorkingHours.annotations({ description: "Days or day ranges to [start, end] local times, e.g. { \"mon-fri\": [\"09:00\", \"18:00\"] }" }),
+  timezone: Schema.optional(Text(100).annotations({ description: "IANA time zone, e.g. Europe/Berlin. Default: the agreement calendar's." })),
+  workingHours: Schema.optional(WorkingHours.annotations({
+    description: "Days or day ranges to [start, end] local times, e.g. { \"mon-fri\": [\"09:00\", \"18:00\"] }. Default: the agreement calendar's hours (with its time zone, when `timezone` is not given either)."
+  })),
   capacity: Schema.optionalWith(
     Schema.Struct({
       maxOpen: Schema.optional(Schema.Number.pipe(Schema.int(), Schema.nonNegative())),
@@ -233,7 +235,7 @@ export const adminRoutes = [
     roles: ["admin"],
     tag: "Reps",
     summary: "Create or replace a rep",
-    description: "The whole rep: name, role (ae, sdr, manager), pods, time zone and working hours (when they are on shift), capacity (max open leads, max per day), weight (share of a weighted pod; default 1), active (default true), out-of-office periods, territories, segments, booking URL (returned to forms for hot leads), manager (escalations) and notification settings. 201 when the rep is new, 200 when replaced. Working hours are checked like the agreement's calendar; every fault is reported at its path.",
+    description: "The whole rep: name, role (ae, sdr, manager), pods, time zone and working hours (when they are on shift; default the agreement calendar's), capacity (max open leads, max per day; default no limit), weight (share of a weighted pod; default 1), active (default true), out-of-office periods, territories, segments, booking URL (returned to forms for hot leads), manager (escalations) and notification settings. 201 when the rep is new, 200 when replaced. Working hours are checked like the agreement's calendar; every fault is reported at its path.",
     params: RepIdParam,
     body: RepBody,
     response: RepView,
@@ -242,7 +244,11 @@ export const adminRoutes = [
     handler: ({ body, params }) =>
       Effect.gen(function*() {
         const reps = yield* RepDirectory
-        const errors: Array<FieldError> = validateCalendar({ timezone: body.timezone, workingHours: body.workingHours })
+        // a rep without their own hours works the company's: the active agreement's calendar
+        const calendar = (yield* (yield* AgreementStore).active()).agreement.calendar
+        const timezone = body.timezone ?? calendar.timezone
+        const workingHours = body.workingHours ?? calendar.workingHours
+        const errors: Array<FieldError> = validateCalendar({ timezone, workingHours })
           .map((i) => ({ path: i.path.map(String).join("."), message: i.message }))
         if (body.managerId !== undefined) {
           if (body.managerId === params.id) errors.push({ path: "managerId", message: "a rep cannot be their own manager" })
@@ -250,7 +256,7 @@ export const adminRoutes = [
         }
         if (errors.length > 0) return yield* Effect.fail(invalid(errors))
         const { managerId, ...fields } = body
-        const rep: Rep = { id: params.id as RepId, ...fields, ...(managerId === undefined ? {} : { managerId: managerId as RepId }) }
+        const rep: Rep = { id: params.id as RepId, ...fields, timezone, workingHours, ...(managerId === undefined ? {} : { managerId: managerId as RepId }) }
         const existed = Option.isSome(yield* reps.get(params.id))
         yield* (yield* StoreAdmin).upsertRep(rep, yield* now)
         return { status: existed ? 200 : 201, body: rep }

@@ -79,7 +79,9 @@ const EventItem = Schema.Struct({
   email: Schema.optional(Email.pipe(Schema.maxLength(320))),
   leadId: Schema.optional(Text(100)),
   type: EventType.pipe(Schema.maxLength(100)),
-  occurredAt: IsoDate,
+  occurredAt: Schema.optional(IsoDate.annotations({
+    description: "When it happened; default: when Handoff received the batch (as tracking APIs do). Without `occurredAt` and `id`, a resent event is stored again: send an `id` to make retries safe."
+  })),
   properties: Schema.optional(Schema.Record({ key: Text(200), value: Scalar })),
   channel: Schema.optional(Text(200)),
   campaign: Schema.optional(Text(200))
@@ -277,6 +279,7 @@ export const leadRoutes = [
         const results: Array<typeof EventResult.Type> = new Array(body.events.length)
         // every item is decoded and checked before anything is written; the good ones are then written in one unit
         const good: Array<{ index: number; event: InboundEvent }> = []
+        const receivedAt = new Date(yield* Clock.currentTimeMillis)
         for (const [index, raw] of body.events.entries()) {
           const decoded = Schema.decodeUnknownEither(EventItem, { errors: "all", onExcessProperty: "error" })(raw)
           if (decoded._tag === "Left") {
@@ -292,7 +295,7 @@ export const leadRoutes = [
               ...(e.id === undefined ? {} : { id: e.id }),
               event: {
                 type: e.type,
-                occurredAt: e.occurredAt,
+                occurredAt: e.occurredAt ?? receivedAt,
                 properties: e.properties ?? {},
                 ...(e.channel === undefined ? {} : { channel: e.channel }),
                 ...(e.campaign === undefined ? {} : { campaign: e.campaign })
@@ -339,14 +342,14 @@ export const leadRoutes = [
     roles: ["sales"],
     tag: "Sales feedback",
     summary: "Reject a lead",
-    description: "With a reason code; the lead is recycled per the agreement (wrong_icp blocks score-based MQL until fit changes; premature is re-evaluated after a delay; duplicate is merged; unreachable goes to low-frequency re-engagement).",
+    description: "With a reason code; the lead is recycled per the agreement (wrong_icp blocks score-based MQL until fit changes; premature is re-evaluated after a delay; duplicate is merged into the lead named by `into`, which it requires; unreachable goes to low-frequency re-engagement).",
     params: LeadIdParam,
     body: Schema.Struct({
       repId: Text(100).pipe(Schema.minLength(1)),
       reason: RejectionReason,
       note: Schema.optional(Text(2000)),
-      into: Schema.optional(Text(100))
-    }),
+      into: Schema.optional(Text(100).annotations({ description: "For `duplicate` (required there): the id of the lead this one is a duplicate of; it is merged into it." }))
+    }).pipe(Schema.filter((b) => b.reason !== "duplicate" || b.into !== undefined || { path: ["into"], message: "a duplicate needs the id of the lead it duplicates (into)" })),
     response: LeadView,
     status: 200,
     idempotent: true,
