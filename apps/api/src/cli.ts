@@ -32,6 +32,7 @@ import {
 } from "@handoff/domain"
 import { Cause, Clock, Console, Context, Data, Effect, Either, Exit, Option, Schema } from "effect"
 import { readFileSync, writeFileSync } from "node:fs"
+import { format } from "node:util"
 import { apiRoles, createApiKey } from "./auth.ts"
 import { type ApiServices, makeRuntime } from "./runtime.ts"
 import { serveHandoff, serveOptionsFromEnv, startFailureMessage, storeOptionsFromEnv } from "./serve.ts"
@@ -475,7 +476,8 @@ export interface CliOutput {
 }
 
 const outputConsole = (out: CliOutput): Console.Console => {
-  const text = (args: ReadonlyArray<unknown>) => args.map((a) => (typeof a === "string" ? a : String(a))).join(" ")
+  // formatted as console.log formats its arguments
+  const text = (args: ReadonlyArray<unknown>) => format(...args)
   const log = (...args: ReadonlyArray<unknown>) => Effect.sync(() => out.log(text(args)))
   const error = (...args: ReadonlyArray<unknown>) => Effect.sync(() => out.error(text(args)))
   const unsafe = { ...globalThis.console, log: (...a: Array<unknown>) => out.log(text(a)), info: (...a: Array<unknown>) => out.log(text(a)), error: (...a: Array<unknown>) => out.error(text(a)), warn: (...a: Array<unknown>) => out.error(text(a)) }
