@@ -16,6 +16,9 @@
  */
 import { RateLimiter } from "./rateLimit.ts"
 
+/** Routes that answer without the store or a key: never turned away, so probes see the truth (and the document says so). */
+export const unadmittedPaths: ReadonlySet<string> = new Set(["/healthz", "/metrics"])
+
 export interface AdmissionLimits {
   /** Requests per second per caller, and the burst allowed at once. */
   readonly perSecond: number

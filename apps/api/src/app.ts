@@ -11,7 +11,7 @@ import { Hono } from "hono"
 import type { Context as HonoContext } from "hono"
 import { createHash, randomUUID } from "node:crypto"
 import type { ServerResponse } from "node:http"
-import { Admission, type AdmissionLimits, defaultAdmissionLimits } from "./admission.ts"
+import { Admission, type AdmissionLimits, defaultAdmissionLimits, unadmittedPaths } from "./admission.ts"
 import { hashKey } from "./auth.ts"
 import { type AnyRoute, type Caller } from "./http.ts"
 import { type Logger, jsonLogger } from "./log.ts"
@@ -42,9 +42,6 @@ export const defaultAppOptions: AppOptions = {
   deadlineMs: 5_000,
   longDeadlineMs: 60_000
 }
-
-/** Routes that answer without the store or a key: never turned away, so probes see the truth. */
-const unadmitted: ReadonlySet<string> = new Set(["/healthz", "/metrics"])
 
 /**
  * Fires when the client goes away before its answer: the work is abandoned (rolled back),
@@ -212,7 +209,7 @@ export const makeApp = <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, rou
     // admission comes first: before the key is looked up in the store and before the body is read
     // heavy: CPU work in the pool, or a long read or write (batches, reports, replays)
     const heavy = def.heavy === true || def.long === true
-    const admitted = unadmitted.has(def.path) ? undefined : admission.enter(token === undefined ? "anonymous" : hashKey(token), Date.now(), heavy)
+    const admitted = unadmittedPaths.has(def.path) ? undefined : admission.enter(token === undefined ? "anonymous" : hashKey(token), Date.now(), heavy)
     if (admitted !== undefined && admitted._tag !== "Admitted") {
       const problem = problemOf(admitted._tag === "Busy"
         ? new Unavailable({ message: admitted.message, reason: "busy", retryAfterSeconds: admitted.retryAfterSeconds })

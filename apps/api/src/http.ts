@@ -8,6 +8,7 @@ import type { ApiRole } from "@handoff/db"
 import { IsoDateTime, StorableDateFromSelf } from "@handoff/domain"
 import type { Effect } from "effect"
 import { Schema } from "effect"
+import type { ApiTag } from "./openapi.ts"
 import type { ApiError } from "./problem.ts"
 
 export type Method = "get" | "post" | "put" | "delete"
@@ -45,7 +46,8 @@ export interface RouteDef<P, Q, B, A, R> {
   readonly roles: ReadonlyArray<ApiRole>
   readonly summary: string
   readonly description?: string
-  readonly tag: string
+  /** The document's group for it: one of the described tags (`tagDescriptions` in openapi.ts). */
+  readonly tag: ApiTag
   readonly params?: Schema.Schema<P, any>
   readonly query?: Schema.Schema<Q, any>
   readonly body?: Schema.Schema<B, any>

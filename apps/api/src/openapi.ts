@@ -13,9 +13,14 @@
  *   for the open routes;
  * - `idempotent` → the optional `Idempotency-Key` header;
  * - the RFC 9457 problem responses a route can produce, each with the `Problem` schema;
+ * - `tag` → the operation's tag, described once in `tagDescriptions`;
  * - named Schemas (an `identifier` annotation) become `components.schemas`, shared by reference.
+ *
+ * The document is meant to pass `redocly lint` with its recommended rules as it is served:
+ * `test/openapiTools.test.ts` lints it and generates a typed client from it.
  */
 import { JSONSchema, Schema } from "effect"
+import { unadmittedPaths } from "./admission.ts"
 import type { AnyRoute } from "./http.ts"
 
 /** A JSON value, as the document is made of. */
@@ -54,7 +59,8 @@ export const errorDescriptions: Readonly<Record<number, string>> = {
   413: "The body is larger than the server's limit.",
   415: "The body is not in a media type this operation reads (`application/json`, or YAML where documented).",
   422: "Invalid request: a path parameter, query parameter, body field or header does not match the schema (see `errors`).",
-  429: "Too many requests for this key (its rate, or its requests in flight); retry after `Retry-After` seconds.",
+  429: "Too many requests for this key (its rate, or its requests in flight; callers without a key share one allowance); retry after `Retry-After` seconds.",
+  431: "The request line and headers are larger than the HTTP server reads (16 KiB): it answers with no body and closes the connection.",
   503: "The service cannot take the request now: at its limit of requests in flight, the store unreachable or not answering, or the request past its deadline (nothing it did was kept). Retry after `Retry-After` seconds."
 }
 
@@ -69,14 +75,39 @@ export const errorResponseNames: Readonly<Record<number, string>> = {
   415: "UnsupportedMediaType",
   422: "InvalidRequest",
   429: "RateLimited",
+  431: "HeadersTooLarge",
   503: "Unavailable"
 }
 
 /**
+ * What each tag groups, for the document's `tags` and the reference page. A route's `tag` must
+ * be one of these (`ApiTag`), so a new group cannot appear in the document undescribed.
+ */
+export const tagDescriptions = {
+  Leads: "Inbound leads: submit a form fill, enrich it, record behavioral and product events, and read leads with their score, tier, owner, SLA deadlines and timeline.",
+  "Sales feedback": "What sales does with a routed lead: accept it (SAL), reject it with a reason (recycled per the agreement), log activities, qualify it (SQL).",
+  Opportunities: "Opportunities opened from SQLs and their close (won or lost), which feed the waterfall and attribution reports.",
+  Reps: "The sales team: each rep's role, pods, time zone and working hours, capacity, weight, out-of-office periods, territories and segments — what routing decides with.",
+  Accounts: "The accounts leads are matched to by their email domain: owner, named, segment, an active outbound (ABM) play; one at a time or imported in bulk.",
+  Routing: "The pods' rotation ledgers: every credit, skip (with its reason) and reset that decided who got a lead.",
+  "API keys": "API keys and their roles (`ingest`, `sales`, `read`, `admin`); a sales key may be bound to one rep.",
+  Webhooks: "Subscriptions to lifecycle events, delivered signed (HMAC-SHA256) with retries; each subscription's deliveries, and retrying a dead-lettered one.",
+  Agreement: "The marketing–sales agreement that scores, tiers, routes and times every lead: read it, propose a new version, preview one lead's decision, backtest a draft on history.",
+  Reports: "The demand waterfall, attribution, speed-to-lead and SLA compliance, rejections, score calibration and leads in limbo, over a period.",
+  Operations: "Liveness, readiness and Prometheus metrics, for probes and monitoring.",
+  Reference: "This document and the API reference page rendered from it."
+} as const satisfies Readonly<Record<string, string>>
+
+export type ApiTag = keyof typeof tagDescriptions
+
+/**
  * The error statuses a route can answer with, derived from what it declares: key checks
- * (401/403/429) when it needs a key, 400/413/415 when it reads a body, 422 when it decodes any
+ * (401/403) when it needs a key, 400/413/415 when it reads a body, 422 when it decodes any
  * input, 404 when it names a resource (path parameters or a body that refers to one), 409 when
- * it writes; 503 (busy, store unavailable, past the deadline) for all but the liveness probe and metrics.
+ * it writes; admission control's 429 (rate, requests in flight: per key, or shared by callers
+ * without one) and 503 (busy, store unavailable, past the deadline) for all but the liveness
+ * probe and metrics; and 431 for every route, answered by Node's HTTP server itself before the
+ * app sees the request.
  */
 export const errorStatuses = (def: AnyRoute): ReadonlyArray<number> => {
   const out = new Set<number>()
@@ -91,8 +122,8 @@ export const errorStatuses = (def: AnyRoute): ReadonlyArray<number> => {
     out.add(415)
   }
   if (hasParams || def.query !== undefined || def.body !== undefined || def.idempotent === true) out.add(422)
-  if (authed) out.add(429)
-  if (def.path !== "/healthz" && def.path !== "/metrics") out.add(503)
+  if (!unadmittedPaths.has(def.path)) out.add(429).add(503)
+  out.add(431)
   return [...out].sort((a, b) => a - b)
 }
 
@@ -222,7 +253,7 @@ export const openApiDocument = (routes: ReadonlyArray<AnyRoute>, options: OpenAp
   const components = new Components()
   const problem = components.add(ProblemSchema)
   const paths: Record<string, JsonObject> = {}
-  const tags: Array<string> = []
+  const tags: Array<ApiTag> = []
   const errorResponses: JsonObject = {}
 
   for (const def of routes) {
@@ -262,7 +293,8 @@ export const openApiDocument = (routes: ReadonlyArray<AnyRoute>, options: OpenAp
       errorResponses[name] ??= {
         description: errorDescriptions[status] ?? "Error.",
         ...(status === 429 || status === 503 ? { headers: { "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer" } } } } : {}),
-        content: { "application/problem+json": { schema: problem } }
+        // the HTTP server's own 431 has no body; every answer from the app is a problem document
+        ...(status === 431 ? {} : { content: { "application/problem+json": { schema: problem } } })
       }
       responses[String(status)] = { $ref: `#/components/responses/${name}` }
     }
@@ -301,7 +333,10 @@ export const openApiDocument = (routes: ReadonlyArray<AnyRoute>, options: OpenAp
         "Handoff runs the inbound lead handoff between marketing and sales: one agreement scores every inbound lead, decides hot vs warm, routes it to a rep, enforces speed-to-lead SLAs, records sales' accept/reject feedback and reports the demand waterfall.\n\nSend `Authorization: Bearer <api key>`. Keys carry a role: `ingest` (forms, events, enrichment), `sales` (accept, reject, activities, qualify, opportunities), `admin` (everything), `read` (leads, reports). Errors are RFC 9457 `application/problem+json`.",
       license: { name: "Apache-2.0", identifier: "Apache-2.0" }
     },
-    tags: tags.map((name) => ({ name })),
+    // relative: the service that serves this document (OpenAPI resolves it against the
+    // document's URL), wherever it runs — not a host name taken from the request
+    servers: [{ url: "/", description: "This service: the origin that served this document." }],
+    tags: tags.map((name) => ({ name, description: tagDescriptions[name] })),
     security: [{ bearerAuth: [] }],
     paths,
     components: {

@@ -218,7 +218,7 @@ ${params.length > 0 ? `<h4>Parameters</h4><table><thead><tr><th>name</th><th>in<
 ${body !== undefined ? `<h4>Request body</h4>${contentBlock(body.content, schemas)}` : ""}
 <h4>Response</h4>
 ${success.map(([status, r]) => `<div><span class="status">${esc(status)}</span> ${typeof r.description === "string" ? inline(r.description) : ""}</div>${contentBlock(r.content, schemas)}`).join("")}
-${errors.length > 0 ? `<h4>Errors</h4><table><tbody>${errors.map(([status, r]) => `<tr><td class="status">${esc(status)}</td><td>${typeof r.description === "string" ? inline(r.description) : ""} <a href="#${anchor("schema", "Problem")}">Problem</a></td></tr>`).join("")}</tbody></table>` : ""}
+${errors.length > 0 ? `<h4>Errors</h4><table><tbody>${errors.map(([status, r]) => `<tr><td class="status">${esc(status)}</td><td>${typeof r.description === "string" ? inline(r.description) : ""}${isObj(r.content) ? ` <a href="#${anchor("schema", "Problem")}">Problem</a>` : ""}</td></tr>`).join("")}</tbody></table>` : ""}
 </section>`
 }
 
