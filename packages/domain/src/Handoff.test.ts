@@ -353,6 +353,201 @@ describe("enrichment: the second scoring stage", () => {
     }).pipe(Effect.provide(setup())))
 })
 
+describe("two-stage score: a lead enrichment shows to be hot moves to the hot pod", () => {
+  // the form: an email and a demo request — warm-plus on the provisional score, to an SDR
+  const form: LeadProfile = { email: "dana@bigco.com", firstName: "Dana", country: "US" }
+  // the enrichment vendor: VP, 800 employees, $90K — hot-worthy
+  const vendor = { title: "VP Sales", employees: 800, estimatedAcv: 90000 }
+  const MIN = 60_000
+
+  const stateNow = Effect.flatMap(InMemoryRef, Ref.get)
+
+  it.effect("warm-plus with an SDR, not accepted yet, enriched to hot → a hot-pod rep on the hot SLA counted from T0; the SDR is told; the ledger credits the hot pod", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { lead } = yield* handoff.ingest({ profile: form, intent: "demo_request" }, api)
+      expect(lead).toMatchObject({ tier: "warm-plus", state: { stage: "mql", ownerId: "sdr-us" } })
+      expect(lead.score?.provisional).toBe(true)
+      yield* TestClock.adjust("3 minutes")
+      const { decision, lead: after } = yield* handoff.enrich(lead.id, vendor, api)
+      expect(after.score?.provisional).toBe(false)
+      expect(after.tier).toBe("hot")
+      expect(after.state).toMatchObject({ stage: "mql", tier: "hot", pod: "ae-direct", reassignments: 0 })
+      expect(["ae-1", "ae-2"]).toContain(after.state.ownerId)
+      const owner = after.state.ownerId!
+      // the hot SLA: first touch within 5 minutes of T0 (wall clock), accept within 2 minutes of the new routing
+      expect(after.assignment).toMatchObject({ repId: owner, pod: "ae-direct", strategy: "round_robin", tier: "hot", cadence: "speed-to-lead", t0: tuesday10am })
+      expect(after.assignment?.firstTouchBy).toEqual(new Date(tuesday10am.getTime() + 5 * MIN))
+      expect(after.assignment?.acceptBy).toEqual(new Date(tuesday10am.getTime() + 5 * MIN))
+      expect(after.assignment?.routedAt).toEqual(new Date(tuesday10am.getTime() + 3 * MIN))
+      expect(after.routing).toMatchObject({ pod: "ae-direct", strategy: "round_robin" })
+      expect(decision?.route?._tag).toBe("Assigned")
+      expect(yield* stored(lead.id)).toEqual(after)
+
+      const s = yield* stateNow
+      // the rotation: one credit in the SDR pod for the first routing, one in the hot pod for this one
+      expect(s.ledger.filter((e) => e.kind === "credit").map((e) => [e.pod, e.repId, e.leadId])).toEqual([["sdr", "sdr-us", lead.id], ["ae-direct", owner, lead.id]])
+      // the SDR is told as a reassignment tells the old owner, and the new owner gets the handoff context
+      const reassigned = s.outbox.filter((m) => m.topic === "lead.reassigned")
+      expect(reassigned).toHaveLength(1)
+      expect(reassigned[0]!.payload).toMatchObject({ fromRepId: "sdr-us", toRepId: owner, pod: "ae-direct", cause: "tier_upgraded", tier: "hot" })
+      expect(reassigned[0]!.payload.handoff).toMatchObject({ title: "VP Sales", owner: { repId: owner }, sla: { firstTouchBy: new Date(tuesday10am.getTime() + 5 * MIN).toISOString() } })
+      expect(s.outbox.filter((m) => m.topic === "lead.tier_changed").map((m) => m.payload)).toEqual([
+        expect.objectContaining({ from: "warm-plus", to: "hot", action: "rerouted", repId: "sdr-us", toRepId: owner, t0: tuesday10am.toISOString() })
+      ])
+      // the timeline says why, then who
+      const timeline = s.timeline.get(lead.id) ?? []
+      const why = timeline.find((e) => e.reason === "tier_changed")!
+      expect(why.data).toMatchObject({ from: "warm-plus", to: "hot", action: "rerouted", fromRepId: "sdr-us", toRepId: owner })
+      expect(why.explanation).toContain("nobody has accepted it yet")
+      expect(why.explanation).toContain(`counted from T0 ${tuesday10am.toISOString()}`)
+      const moved = timeline.find((e) => e.cause === "Reassign")!
+      expect(moved).toMatchObject({ reason: "tier_upgraded", stage: "mql", data: { fromRepId: "sdr-us", toRepId: owner, pod: "ae-direct" } })
+      expect(isInLimbo(after.state)).toBe(false)
+
+      // the hot pod's rotation counted the credit: the next hot lead goes to the other AE
+      const { lead: next } = yield* handoff.ingest({ profile: hotLead, intent: "demo_request" }, api)
+      expect(next.state.ownerId).toBe(owner === "ae-1" ? "ae-2" : "ae-1")
+    }).pipe(Effect.provide(setup())))
+
+  it.effect("enrichment after the hot first-touch deadline: T0 is kept, and the SLA sweep handles the breach as any other", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { lead } = yield* handoff.ingest({ profile: form, intent: "demo_request" }, api)
+      yield* TestClock.adjust("12 minutes")
+      const { lead: after } = yield* handoff.enrich(lead.id, vendor, api)
+      expect(after.tier).toBe("hot")
+      expect(after.assignment?.firstTouchBy).toEqual(new Date(tuesday10am.getTime() + 5 * MIN))
+      expect(after.assignment?.acceptBy).toEqual(new Date(tuesday10am.getTime() + 14 * MIN))
+      const report = yield* handoff.sweepSla(10)
+      const breaches = report.breaches.filter((b) => b.leadId === lead.id)
+      expect(breaches.map((b) => b.breach.kind)).toContain("first_touch")
+      expect(breaches.find((b) => b.breach.kind === "first_touch")!.action).toBe("notified manager mgr-1")
+      // a first-touch miss notifies the manager; the hot owner keeps the lead
+      expect((yield* stored(lead.id)).state.ownerId).toBe(after.state.ownerId)
+    }).pipe(Effect.provide(setup())))
+
+  it.effect("an accepted lead enriched to hot stays with its owner: recorded, the handoff keeps its tier and SLA", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { lead } = yield* handoff.ingest({ profile: form, intent: "demo_request" }, api)
+      yield* handoff.accept(lead.id, "sdr-us", { kind: "rep", id: "sdr-us" })
+      const { lead: after } = yield* handoff.enrich(lead.id, vendor, api)
+      expect(after).toMatchObject({ tier: "warm-plus", state: { stage: "sal", ownerId: "sdr-us" }, assignment: { tier: "warm-plus", repId: "sdr-us" } })
+      const s = yield* stateNow
+      expect(s.outbox.map((m) => m.topic)).not.toContain("lead.reassigned")
+      expect(s.ledger.filter((e) => e.pod === "ae-direct")).toEqual([])
+      const recorded = (s.timeline.get(lead.id) ?? []).find((e) => e.reason === "tier_changed")!
+      expect(recorded.data).toEqual({ from: "warm-plus", to: "hot", action: "recorded" })
+      expect(recorded.explanation).toContain("already accepted")
+    }).pipe(Effect.provide(setup())))
+
+  it.effect("a hot lead enriched down (hot → warm-plus) and a warm-plus lead that stays warm-plus are not moved", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { lead: hot } = yield* handoff.ingest({ profile: hotLead, intent: "demo_request" }, api)
+      const hotOwner = hot.state.ownerId
+      const { lead: down } = yield* handoff.enrich(hot.id, { employees: 20 }, api)
+      expect(down).toMatchObject({ tier: "hot", state: { ownerId: hotOwner }, assignment: { tier: "hot" } })
+      const { lead: warm } = yield* handoff.ingest({ profile: form, intent: "demo_request" }, api)
+      const { lead: still } = yield* handoff.enrich(warm.id, { title: "Analyst", employees: 300 }, api)
+      expect(still).toMatchObject({ tier: "warm-plus", state: { ownerId: "sdr-us" } })
+      const s = yield* stateNow
+      expect((s.timeline.get(hot.id) ?? []).filter((e) => e.reason === "tier_changed").map((e) => e.data)).toEqual([{ from: "hot", to: "warm-plus", action: "recorded" }])
+      expect((s.timeline.get(warm.id) ?? []).filter((e) => e.reason === "tier_changed")).toEqual([])
+      expect(s.outbox.map((m) => m.topic)).not.toContain("lead.reassigned")
+    }).pipe(Effect.provide(setup())))
+
+  it.effect("queued warm-plus (no SDR could take it) enriched to hot → out of the queue to a hot-pod rep, T0 kept", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { lead } = yield* handoff.ingest({ profile: form, intent: "demo_request" }, api)
+      expect(lead.state).toMatchObject({ stage: "mql", queue: "sdr" })
+      yield* TestClock.adjust("1 minute")
+      const { lead: after } = yield* handoff.enrich(lead.id, vendor, api)
+      expect(after).toMatchObject({ tier: "hot", state: { stage: "mql", pod: "ae-direct" }, assignment: { tier: "hot", t0: tuesday10am } })
+      expect(after.state.queue).toBeUndefined()
+      expect(["ae-1", "ae-2"]).toContain(after.state.ownerId)
+      expect(after.flags).not.toContain("queued")
+      expect(after.assignment?.firstTouchBy).toEqual(new Date(tuesday10am.getTime() + 5 * MIN))
+      const s = yield* stateNow
+      expect(s.outbox.filter((m) => m.topic === "lead.routed").map((m) => m.payload.repId)).toEqual([after.state.ownerId])
+      expect(s.outbox.map((m) => m.topic)).not.toContain("lead.reassigned")
+    }).pipe(Effect.provide(setup(team.filter((r) => r.pods.some((p) => p.startsWith("ae")))))))
+
+  it.effect("enriched to hot while nobody in the hot pod can take it: the SDR keeps it, recorded with the reason", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { lead } = yield* handoff.ingest({ profile: form, intent: "demo_request" }, api)
+      const { lead: after } = yield* handoff.enrich(lead.id, vendor, api)
+      expect(after).toMatchObject({ tier: "warm-plus", state: { ownerId: "sdr-us" } })
+      const recorded = ((yield* stateNow).timeline.get(lead.id) ?? []).find((e) => e.reason === "tier_changed")!
+      expect(recorded.data).toMatchObject({ action: "recorded", to: "hot" })
+      expect(recorded.explanation).toContain("nobody in pod ae-direct")
+    }).pipe(Effect.provide(setup([...team.filter((r) => !r.pods.includes("ae-direct") && !r.pods.includes("ae-backup"))]))))
+})
+
+describe("ABM: the account owner owns an inquiry from an account in an active outbound play", () => {
+  const target: Account = { domain: "target.com", named: false, activeOutbound: true, ownerRepId: "ae-9" as RepId }
+  const reader: LeadProfile = { email: "reader@target.com", title: "Analyst", employees: 300, country: "US" }
+
+  it.effect("a content download → owned by the account owner, still an inquiry: abm_suppressed, no SLA timer, no cadence, no rotation, the owner notified", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { decision, lead } = yield* handoff.ingest({ profile: reader, intent: "content_download", properties: { kind: "whitepaper" } }, api)
+      expect(lead).toMatchObject({ tier: "nurture", state: { stage: "inquiry", ownerId: "ae-9" } })
+      expect(lead.flags).toContain("abm_suppressed")
+      expect(lead.assignment).toBeUndefined()
+      expect(lead.routing).toMatchObject({ pod: "account:target.com", strategy: "abm_owner" })
+      expect(decision?.route).toMatchObject({ _tag: "Assigned", repId: "ae-9", strategy: "abm_owner" })
+      const s = yield* Ref.get(yield* InMemoryRef)
+      expect(s.ledger).toEqual([])
+      const routed = s.outbox.filter((m) => m.topic === "lead.routed")
+      expect(routed).toHaveLength(1)
+      expect(routed[0]!.payload).toMatchObject({ repId: "ae-9", pod: "account:target.com", strategy: "abm_owner", stage: "inquiry" })
+      expect(routed[0]!.payload.handoff).toMatchObject({ owner: { repId: "ae-9" }, flags: expect.arrayContaining(["abm_suppressed"]), content: [{ type: "content_download", kind: "whitepaper" }] })
+      expect(s.outbox.map((m) => m.topic)).not.toContain("lead.mql")
+      const owned = (s.timeline.get(lead.id) ?? []).find((e) => e.cause === "AbmOwnership")!
+      expect(owned).toMatchObject({ stage: "inquiry", from: "inquiry", reason: "abm_suppressed", data: { repId: "ae-9", domain: "target.com" } })
+      expect(owned.explanation).toContain("not an MQL")
+
+      // another form fill: the owner hears of it, nothing else changes
+      yield* handoff.ingest({ profile: reader, intent: "webinar_registration" }, api)
+      const again = yield* Ref.get(yield* InMemoryRef)
+      expect(again.outbox.filter((m) => m.topic === "lead.routed")).toHaveLength(1)
+      expect(again.outbox.filter((m) => m.topic === "lead.activity").map((m) => m.payload.repId)).toEqual(["ae-9"])
+
+      // a hand-raise later makes it an MQL, routed to the owner with its tier's SLA (no SDR cadence)
+      const { lead: mql } = yield* handoff.ingest({ profile: reader, intent: "contact_sales" }, api)
+      expect(mql).toMatchObject({ tier: "warm-plus", state: { stage: "mql", ownerId: "ae-9" }, assignment: { strategy: "abm_owner" } })
+      expect(mql.assignment?.cadence).toBeUndefined()
+      expect(mql.assignment?.firstTouchBy).toBeDefined()
+      expect((yield* Ref.get(yield* InMemoryRef)).ledger).toEqual([])
+    }).pipe(Effect.provide(setup(team, [target]))))
+
+  it.effect("an account in active outbound without an owner: marketing keeps the inquiry as before, and the decision says why", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(tuesday10am.getTime())
+      const handoff = yield* Handoff
+      const { decision, lead } = yield* handoff.ingest({ profile: reader, intent: "content_download" }, api)
+      expect(lead).toMatchObject({ tier: "nurture", state: { stage: "inquiry" } })
+      expect(lead.state.ownerId).toBeUndefined()
+      expect(lead.routing).toBeUndefined()
+      expect(lead.flags).toContain("abm_suppressed")
+      expect(decision?.route?._tag === "NotRouted" && decision.route.reason).toContain("target.com is in an active outbound play, but the account has no owner")
+      const s = yield* Ref.get(yield* InMemoryRef)
+      expect(s.outbox.map((m) => m.topic)).toEqual(["lead.created"])
+      expect((s.timeline.get(lead.id) ?? []).map((e) => e.cause)).toEqual(["Inquiry"])
+    }).pipe(Effect.provide(setup(team, [{ ...target, ownerRepId: undefined }]))))
+})
+
 describe("invariants", () => {
   it.effect("no MQL is left in limbo: every one has an owner or a named queue", () =>
     Effect.gen(function*() {

@@ -28,7 +28,7 @@ import {
   backToNurture, breachEntry, decayDecision, decayedEntry, nextScoreChangeAt, reevaluationDecision, slaSweepPlan, type SweepAction,
   type SweepReport
 } from "./Sweeps.ts"
-import { assignTier, handoffFlags, notifications, type TierDecision } from "./Tiering.ts"
+import { assignTier, type EnrichmentTierChange, enrichmentTierChange, handoffFlags, notifications, type TierDecision } from "./Tiering.ts"
 
 // ---------------------------------------------------------------------------
 // Inputs and results
@@ -249,6 +249,32 @@ export const recommendApproach = (lead: LeadRecord, recent: ReadonlyArray<LeadEv
   return "Reference the content they engaged with and ask a discovery question about their current process."
 }
 
+/** A trace line as a sentence for the timeline. */
+const sentence = (line: string): string => `${line.charAt(0).toUpperCase()}${line.slice(1)}${line.endsWith(".") ? "" : "."}`
+
+/**
+ * The timeline entry of an inquiry handed to its account's owner under ABM suppression (the
+ * stage does not change: it is ownership of the conversation, not an MQL handoff).
+ */
+export const abmOwnerEntry = (
+  ctx: { readonly at: Date; readonly actor: Actor; readonly agreementVersion: number },
+  stage: "inquiry" | "nurture",
+  domain: string,
+  ownerName: string,
+  ownerId: string,
+  previousOwnerId: string | undefined
+): TimelineEntry => ({
+  at: ctx.at,
+  stage,
+  from: stage,
+  cause: "AbmOwnership",
+  reason: "abm_suppressed",
+  actor: ctx.actor,
+  agreementVersion: ctx.agreementVersion,
+  explanation: `Owned by ${ownerName} (${ownerId}), the owner of ${domain}${previousOwnerId === undefined ? "" : ` (before: ${previousOwnerId})`}: the account is in an active outbound play, so its owner owns the conversation regardless of form fills. It stays ${stage === "inquiry" ? "an inquiry" : "in nurture"}, not an MQL: no SDR cadence, no rotation, no speed-to-lead SLA timer (ABM-suppressed).`,
+  data: { repId: ownerId, domain, strategy: "abm_owner", ...(previousOwnerId === undefined ? {} : { fromRepId: previousOwnerId }) }
+})
+
 // ---------------------------------------------------------------------------
 // The service
 // ---------------------------------------------------------------------------
@@ -262,7 +288,12 @@ export interface HandoffService {
    * `duplicate` and stored no second time.
    */
   readonly recordEvents: (events: ReadonlyArray<InboundEvent>, actor: Actor) => Effect.Effect<ReadonlyArray<EventResult>>
-  /** Firmographic enrichment: the second scoring stage. */
+  /**
+   * Firmographic enrichment: the second scoring stage. The lead is re-scored; one marketing
+   * holds is decided on again (an MQL now is routed); one handed off on its provisional score
+   * and not accepted yet that is now of a higher tier (hot) moves to that tier's pod, its SLA
+   * counted from T0; any other tier change is recorded (see `enrichmentTierChange`).
+   */
   readonly enrich: (leadId: string, enrichment: Enrichment, actor: Actor) => Effect.Effect<LeadOutcome, LeadNotFound>
   readonly accept: (leadId: string, repId: string, actor: Actor) => Effect.Effect<LeadRecord, HandoffError>
   readonly reject: (
@@ -396,11 +427,13 @@ export const makeHandoff = Effect.gen(function*() {
     at: Date,
     t0: Date,
     intent: string | undefined,
-    reassignments: number
+    reassignments: number,
+    clockFrom?: Date
   ): Assignment => {
     // a first assignment times first touch from T0; a reassignment gives the new owner a
-    // fresh window from the moment they get the lead (T0 stays for speed-to-lead reports)
-    const clockStart = reassignments === 0 ? t0 : at
+    // fresh window from the moment they get the lead (T0 stays for speed-to-lead reports);
+    // `clockFrom` says otherwise (a lead moved up a tier by enrichment keeps T0)
+    const clockStart = clockFrom ?? (reassignments === 0 ? t0 : at)
     const plan = slaPlan(agreement, tier, { t0: clockStart, routedAt: at, ...(intent === undefined ? {} : { intent }) })
     const withCadence = plan.cadence !== undefined && !decision.flags.includes("abm_suppressed")
     // the cadence is looked at just after its first step falls due (each activity brings the next look forward)
@@ -526,6 +559,37 @@ export const makeHandoff = Effect.gen(function*() {
       } else if (!marketingHolds && trigger.intent !== undefined && lead.state.ownerId !== undefined) {
         // a new inquiry from a lead sales already works: tell the owner, keep the owner
         messages.push(message("lead.activity", next, at, { repId: lead.state.ownerId, intent: trigger.intent }))
+      }
+      // ABM suppression of an inquiry that is no MQL (its tier has no route): the account is in
+      // an active outbound play, so its owner (the AE) owns the conversation regardless of form
+      // fills. The lead is assigned to the owner and stays an inquiry (or in nurture): marketing
+      // did not qualify it, so it is no MQL and does not swell the MQL figure; it gets no SDR
+      // cadence, no rotation turn and no speed-to-lead SLA timer — the AE's outbound play sets
+      // the pace (the no-limbo invariant covers MQLs, which this is not). Should it become an
+      // MQL later, it is routed as any ABM MQL: to the owner, with its tier's SLA. An account
+      // without an owner who can take it: marketing keeps the lead as before, and the routing
+      // decision says why.
+      const held = next.state.stage === "inquiry" || next.state.stage === "nurture" ? next.state.stage : undefined
+      if (
+        held !== undefined && trigger.intent !== undefined && evaluation.tier.tier.route === undefined &&
+        agreement.routing.abmSuppression && account?.activeOutbound === true
+      ) {
+        const { decision, reps } = yield* routeLead(agreement, next, evaluation.tier.tier, account, at, trigger)
+        routeDecision = decision
+        if (decision._tag === "Assigned" && next.state.ownerId === decision.repId) {
+          messages.push(message("lead.activity", next, at, { repId: decision.repId, intent: trigger.intent }))
+        } else if (decision._tag === "Assigned") {
+          const rep = reps.find((r) => r.id === decision.repId)
+          const previous = next.state.ownerId
+          next = {
+            ...next,
+            state: { ...next.state, ownerId: decision.repId, assignedAt: at },
+            flags: uniq([...next.flags, ...decision.flags]),
+            routing: routingSummary(decision)!
+          }
+          timeline.push(abmOwnerEntry(ctx, held, account.domain, rep?.name ?? decision.repId, decision.repId, previous))
+          messages.push(message("lead.routed", next, at, { repId: decision.repId, pod: decision.pod, strategy: decision.strategy, handoff: handoffContext(next, events, rep) }))
+        }
       }
       for (const n of notifications(agreement, { ...(account === undefined ? {} : { account }) })) {
         if (trigger.intent !== undefined) messages.push(message("account.named_inbound", next, at, { repId: n.repId, domain: account?.domain }))
@@ -694,21 +758,119 @@ export const makeHandoff = Effect.gen(function*() {
       }
       const extra: Array<TimelineEntry> = []
       const extraMessages: Array<OutboxMessage> = []
-      // routed on the provisional score: sales keeps the handoff's tier; the change is recorded for calibration
-      const salesHolds = !["inquiry", "nurture", "rejected", "merged", "won"].includes(lead.state.stage)
-      const newTier = result.decision.tier.name
-      if (salesHolds && lead.tier !== undefined && newTier !== lead.tier) {
-        extra.push({
+      let final = result.lead
+      let rerouted: RouteDecision | undefined
+      // routed on the provisional score: a lead nobody accepted yet that enrichment shows to be
+      // of a higher tier (hot) moves to that tier's pod; any other change is recorded for
+      // calibration while sales keeps the handoff's tier, owner and SLA
+      const change = enrichmentTierChange(version.agreement, { stage: lead.state.stage, handoffTier: lead.tier }, result.decision.tier)
+      const recordChange = (reason: string) => {
+        extra.push({ ...entry, reason: "tier_changed", explanation: sentence(reason), data: { from: lead.tier, to: result.decision.tier.name, action: "recorded" } })
+        extraMessages.push(message("lead.tier_changed", result.lead, at, { from: lead.tier, to: result.decision.tier.name, action: "recorded", repId: lead.state.ownerId }))
+      }
+      if (change.action === "record") recordChange(change.reason)
+      else if (change.action === "reroute") {
+        const account = yield* accountOf(result.lead)
+        const moved = yield* moveUpTier(version, result.lead, change, account, at, actor, entry)
+        rerouted = moved.route
+        if (moved.lead === undefined) recordChange(moved.reason)
+        else {
+          final = moved.lead
+          extra.push(...moved.timeline)
+          extraMessages.push(...moved.messages)
+        }
+      }
+      yield* persist(final, [entry, ...extra, ...result.timeline], [message("lead.enriched", final, at, { before: before?.total, after: final.score?.total }), ...extraMessages, ...result.messages])
+      return { lead: final, decision: { ...result.decision, ...(rerouted === undefined ? {} : { route: rerouted }) } }
+    }))
+
+  /**
+   * Enrichment shows a lead handed off on its provisional score, that nobody has accepted
+   * yet, to be of a higher tier (hot): it goes to that tier's pod as any routed lead (the
+   * pod's rotation credit is written), the previous assignment is replaced as in a
+   * reassignment, and the new tier's SLA counts from the original T0 — so a first-touch
+   * deadline already past when enrichment lands is the SLA sweep's to act on, as any breach.
+   * The previous owner is told the way a reassignment after a breach tells them
+   * (`lead.reassigned` with `fromRepId`, the new owner's handoff context), and
+   * `lead.tier_changed` says why. When the new tier's pod routes it to the owner it already
+   * has (an ABM account owner, a rep in both pods), they keep it on the new tier's SLA. When
+   * nobody there (nor in its backups) can take it now, the lead keeps its handoff and the
+   * change is recorded (`lead` undefined, `reason` says why).
+   */
+  const moveUpTier = (
+    version: AgreementVersion,
+    lead: LeadRecord,
+    change: Extract<EnrichmentTierChange, { readonly action: "reroute" }>,
+    account: Account | undefined,
+    at: Date,
+    actor: Actor,
+    entry: TimelineEntry
+  ) =>
+    Effect.gen(function*() {
+      const agreement = version.agreement
+      const ctx = { at, actor, agreementVersion: version.version }
+      const prev = lead.assignment
+      const t0 = prev?.t0 ?? lead.state.mqlAt ?? at
+      const fromRepId = lead.state.ownerId
+      const tier = change.tier
+      const { decision, reps } = yield* routeLead(agreement, lead, tier, account, at, { t0 })
+      /** The lead cannot move: it keeps its handoff, and the change is recorded with why. */
+      const kept = (why: string) => ({
+        lead: undefined, route: decision, timeline: [], messages: [],
+        reason: `on the enriched data the lead would be ${change.to}, not ${change.from}, but ${why.replace(/\.$/, "")}: recorded; the handoff keeps its tier, owner and SLA`
+      })
+      if (decision._tag !== "Assigned") return kept(decision.reason)
+      const intent = lead.score?.handRaise?.type
+      const assignment = assignmentFor(agreement, tier, decision, at, t0, intent, prev?.reassignments ?? 0, t0)
+      const moved: Array<TimelineEntry> = []
+      let state = lead.state
+      if (fromRepId !== undefined && fromRepId !== decision.repId) {
+        const r = transition(agreement, state, LeadCommand.Reassign({ fromRepId, toRepId: decision.repId, cause: "tier_upgraded", pod: decision.pod }), ctx)
+        if (Either.isLeft(r)) return kept(r.left.message)
+        state = r.right.state
+        moved.push(...r.right.timeline)
+      } else if (fromRepId === undefined) {
+        const r = transition(agreement, state, LeadCommand.Route({ repId: decision.repId, pod: decision.pod }), ctx)
+        if (Either.isLeft(r)) return kept(r.left.message)
+        state = r.right.state
+        moved.push(...r.right.timeline)
+      }
+      const next: LeadRecord = {
+        ...lead,
+        state: { ...state, tier: tier.name },
+        tier: tier.name,
+        assignment,
+        routing: routingSummary(decision)!,
+        flags: uniq([...lead.flags.filter((f) => f !== "queued"), ...decision.flags])
+      }
+      const deadlines = {
+        t0: t0.toISOString(),
+        ...(assignment.acceptBy === undefined ? {} : { acceptBy: assignment.acceptBy.toISOString() }),
+        ...(assignment.firstTouchBy === undefined ? {} : { firstTouchBy: assignment.firstTouchBy.toISOString() })
+      }
+      const rep = reps.find((r) => r.id === decision.repId)
+      const who = rep?.name ?? decision.repId
+      const owner = fromRepId === undefined ? "out of its queue" : fromRepId === decision.repId ? `and stays with ${who}` : `from ${fromRepId}`
+      const to = fromRepId === decision.repId ? "" : ` to ${who} (${decision.repId})`
+      const clock = `${change.to} SLA counted from T0 ${deadlines.t0}${deadlines.firstTouchBy === undefined ? "" : `: first touch by ${deadlines.firstTouchBy}`}${deadlines.acceptBy === undefined ? "" : `, accept by ${deadlines.acceptBy}`}`
+      const timeline: Array<TimelineEntry> = [
+        {
           ...entry,
           reason: "tier_changed",
-          explanation: `On the enriched data the lead would be ${newTier}, not ${lead.tier}: recorded; the handoff keeps its tier, owner and SLA.`,
-          data: { from: lead.tier, to: newTier, action: "recorded" }
-        })
-        extraMessages.push(message("lead.tier_changed", result.lead, at, { from: lead.tier, to: newTier, action: "recorded", repId: lead.state.ownerId }))
-      }
-      yield* persist(result.lead, [entry, ...extra, ...result.timeline], [message("lead.enriched", result.lead, at, { before: before?.total, after: result.lead.score?.total }), ...extraMessages, ...result.messages])
-      return { lead: result.lead, decision: result.decision }
-    }))
+          explanation: `On the enriched data the lead is ${change.to}, not ${change.from}, and nobody has accepted it yet: moved ${owner}${to} in pod ${decision.pod}, on the ${clock}.`,
+          data: { from: change.from, to: change.to, action: "rerouted", ...(fromRepId === undefined ? {} : { fromRepId }), toRepId: decision.repId, pod: decision.pod, ...deadlines }
+        },
+        ...moved
+      ]
+      const events = yield* leads.events(lead.id)
+      const handoff = handoffContext(next, events, rep)
+      const messages: Array<OutboxMessage> = [
+        message("lead.tier_changed", next, at, { from: change.from, to: change.to, action: "rerouted", repId: fromRepId, toRepId: decision.repId, pod: decision.pod, ...deadlines })
+      ]
+      if (fromRepId === undefined) messages.push(message("lead.routed", next, at, { repId: decision.repId, pod: decision.pod, handoff }))
+      else if (fromRepId !== decision.repId) messages.push(message("lead.reassigned", next, at, { fromRepId, toRepId: decision.repId, pod: decision.pod, cause: "tier_upgraded", handoff }))
+      return { lead: next, route: decision, reason: change.reason, timeline, messages }
+    })
 
   /** Apply one lifecycle command to a stored lead, with the extra record changes it implies. */
   const command = (

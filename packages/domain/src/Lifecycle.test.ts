@@ -256,6 +256,11 @@ describe("routing and acceptance", () => {
     expect(r.timeline[0]).toMatchObject({ cause: "Reassign", reason: "accept_sla_missed" })
     const manual = ok(run(r.state, LeadCommand.Reassign({ fromRepId: "rep-7", toRepId: "rep-8", cause: "manual" }))).state
     expect(manual.reassignments).toBe(1)
+    // moved up a tier by enrichment: not a breach either
+    const upgraded = ok(run(manual, LeadCommand.Reassign({ fromRepId: "rep-8", toRepId: "ae-1", cause: "tier_upgraded", pod: "ae-direct" })))
+    expect(upgraded.state).toMatchObject({ ownerId: "ae-1", pod: "ae-direct", reassignments: 1, stage: "mql" })
+    expect(upgraded.timeline[0]).toMatchObject({ reason: "tier_upgraded" })
+    expect(upgraded.timeline[0]!.explanation).toContain("nobody had accepted it yet")
     expect(illegal(run(routed, LeadCommand.Reassign({ fromRepId: "rep-3", toRepId: "rep-4", cause: "manual" }))).reason).toBe("not_owner")
     expect(illegal(run(routed, LeadCommand.Reassign({ fromRepId: "rep-1", toRepId: "rep-1", cause: "manual" }))).reason).toBe("invalid_command")
   })

@@ -64,8 +64,11 @@ export type NurtureReason = typeof NurtureReason.Type
 export const RecycleReason = Schema.Literal("inactivity", "cadence_exhausted", "closed_lost", "premature_reevaluated")
 export type RecycleReason = typeof RecycleReason.Type
 
-/** Why a lead changes hands. Only the two SLA breaches count towards `escalation.maxReassignments`. */
-export const ReassignCause = Schema.Literal("accept_sla_missed", "first_touch_sla_missed", "manual", "rep_unavailable")
+/**
+ * Why a lead changes hands. Only the two SLA breaches count towards `escalation.maxReassignments`.
+ * `tier_upgraded`: enrichment put a lead nobody had accepted yet in a higher tier (hot), whose pod takes it.
+ */
+export const ReassignCause = Schema.Literal("accept_sla_missed", "first_touch_sla_missed", "manual", "rep_unavailable", "tier_upgraded")
 export type ReassignCause = typeof ReassignCause.Type
 
 const RecycleInfo = Schema.Struct({
@@ -668,7 +671,8 @@ export const transition = (
         accept_sla_missed: "the accept SLA was missed",
         first_touch_sla_missed: "the first-touch SLA was missed",
         manual: "reassigned by hand",
-        rep_unavailable: "the rep is unavailable"
+        rep_unavailable: "the rep is unavailable",
+        tier_upgraded: "on the enriched data it is a higher tier, and nobody had accepted it yet"
       }
       return ok(
         {

@@ -747,6 +747,34 @@ describe("decisions", () => {
     expect(d._tag).toBe("NotRouted")
   })
 
+  it("ABM: an inquiry of a tier without a route from an account in active outbound is owned by the account owner, with no rotation", () => {
+    const agreement = agreementOf({ pods: [{ id: "ae", strategy: "round_robin" }] })
+    const reps = [makeRep("rep-a"), makeRep("owner", { name: "Olga", pods: [], outOfOffice: [{ from: new Date(NOW.getTime() - 3_600_000), to: new Date(NOW.getTime() + 3_600_000) }] })]
+    const input = { ...baseInput(agreement, reps), tier: agreement.tiers[1]!, account: account({ activeOutbound: true, ownerRepId: "owner" as RepId }) }
+    const d = assigned(route(agreement, input))
+    expect(d).toMatchObject({ pod: "account:acme.com", repId: "owner", strategy: "abm_owner", viaBackup: false, ledger: [], flags: ["abm_suppressed"] })
+    expect(d.explanation[0]).toBe("ABM: acme.com is in an active outbound play → its owner Olga (ABM-suppressed: no SDR cadence, no rotation credit)")
+    // their account: out of office does not take it from them (the explanation notes it)
+    expect(d.explanation.some((l) => l.startsWith("note: Olga is out of office"))).toBe(true)
+    expect(d.explanation[d.explanation.length - 1]).toContain("not an MQL, so no speed-to-lead SLA")
+  })
+
+  it("ABM without an owner who can take it, or with suppression off: a tier without a route stays with marketing, and the reason says why", () => {
+    const agreement = agreementOf({ pods: [{ id: "ae", strategy: "round_robin" }] })
+    const reps = [makeRep("rep-a"), makeRep("gone", { active: false })]
+    const base = { ...baseInput(agreement, reps), tier: agreement.tiers[1]! }
+    const reasonOf = (d: RouteDecision) => (d._tag === "NotRouted" ? d.reason : `${d._tag}!`)
+    expect(reasonOf(route(agreement, { ...base, account: account({ activeOutbound: true }) })))
+      .toBe("tier nurture has no route: marketing keeps the lead in nurture (ABM: acme.com is in an active outbound play, but the account has no owner)")
+    expect(reasonOf(route(agreement, { ...base, account: account({ activeOutbound: true, ownerRepId: "gone" as RepId }) }))).toContain("its owner gone is inactive")
+    expect(reasonOf(route(agreement, { ...base, account: account({ activeOutbound: true, ownerRepId: "nobody" as RepId }) }))).toContain("its owner nobody is not a known rep")
+    const off = agreementOf({ pods: [{ id: "ae", strategy: "round_robin" }], abmSuppression: false })
+    expect(reasonOf(route(off, { ...base, tier: off.tiers[1]!, account: account({ activeOutbound: true, ownerRepId: "rep-a" as RepId }) })))
+      .toBe("tier nurture has no route: marketing keeps the lead in nurture")
+    expect(reasonOf(route(agreement, { ...base, account: account({ activeOutbound: false, ownerRepId: "rep-a" as RepId }) })))
+      .toBe("tier nurture has no route: marketing keeps the lead in nurture")
+  })
+
   it.prop(
     "deterministic: the same input gives the same decision",
     {

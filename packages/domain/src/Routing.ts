@@ -4,14 +4,19 @@
  * Once tiering has decided a lead is hot, warm-plus or warm, its tier names a pod (a
  * queue of reps) and `route` picks the rep, in this order:
  *
- * 1. **Tier without a route** (nurture): nobody; marketing keeps the lead (`NotRouted`).
- * 2. **ABM suppression** (seed 000 FAQ): a lead from an account in an active outbound play
- *    goes to the account owner, even one outside the pod, tagged `abm_suppressed`, with no
- *    rotation credit — the AE owns the conversation, it never enters an SDR cadence. The
- *    owner gets it even when out of office or at capacity (it is their account; the
- *    explanation notes it and the accept SLA's escalation takes over). An account without
- *    an owner, or an owner who is unknown, inactive or being reassigned away from
- *    (`exclude`), cannot take it: the lead is routed as usual but keeps the flag.
+ * 1. **Tier without a route** (nurture): nobody; marketing keeps the lead (`NotRouted`) —
+ *    except under ABM suppression, below: an inquiry from an account in an active outbound
+ *    play is owned by the account's owner even when it is no MQL (strategy `abm_owner`, pod
+ *    `account:<domain>`, no rotation credit). The caller keeps it an inquiry with no SLA
+ *    timer: the AE's outbound play sets the pace, not a speed-to-lead clock. Without an
+ *    owner who can take it, marketing keeps it and `NotRouted.reason` says why.
+ * 2. **ABM suppression**: a lead from an account in an active outbound play goes to the
+ *    account owner, even one outside the pod, tagged `abm_suppressed`, with no rotation
+ *    credit — the AE owns the conversation regardless of form fills, it never enters an SDR
+ *    cadence. The owner gets it even when out of office or at capacity (it is their
+ *    account; the explanation notes it and the accept SLA's escalation takes over). An
+ *    account without an owner, or an owner who is unknown, inactive or being reassigned
+ *    away from (`exclude`), cannot take it: the lead is routed as usual but keeps the flag.
  * 3. **The pod's strategy** picks the candidates: `round_robin` (equal turns), `weighted`
  *    (turns proportional to `rep.weight`), `territory` (reps whose `territories` hold the
  *    lead's `routing.territoryField`, else the catch-all: reps listing `*` or none), `segment` (the account's
@@ -112,11 +117,13 @@ export type RouteStrategy = RoutingStrategy | "abm_owner"
  * The outcome of routing one lead:
  * - `Assigned`: `repId` owns it now. `ledger` holds the NEW entries to append (possibly a
  *   reset, skips, then the credit; empty for owner assignments). `viaBackup` when a backup
- *   pod took it.
+ *   pod took it. `pod` is the tier's pod, or `account:<domain>` for an ABM owner who gets
+ *   a lead of a tier without a route.
  * - `Queued`: nobody in the pod nor its backup chain can take it now; it waits in `queue`
  *   (the tier's pod) with its SLA timer running. `ledger` holds the resets and skips
  *   recorded while looking.
- * - `NotRouted`: the tier has no route: marketing keeps the lead (nurture).
+ * - `NotRouted`: the tier has no route: marketing keeps the lead (nurture); `reason` says
+ *   why, including why ABM suppression could not give it to the account owner.
  */
 export type RouteDecision = Data.TaggedEnum<{
   Assigned: {
@@ -533,53 +540,84 @@ const routeInPod = (ctx: Context, pod: Pod): PodOutcome => {
   }
 }
 
+/** The pod an ABM owner assignment names when the lead's tier has no pod of its own: the account. */
+export const accountOwnerPod = (domain: string): string => `account:${domain}`
+
+/**
+ * ABM suppression for one lead: `undefined` when it does not apply (the agreement does not
+ * suppress, or the account is in no active outbound play); otherwise the account owner who
+ * takes the lead (`owner`), or none with the line that says why (no owner, an unknown or
+ * inactive one, or the lead is being reassigned away from them).
+ */
+const abmOwnership = (ctx: Context): { readonly owner: Rep | undefined; readonly lines: ReadonlyArray<string> } | undefined => {
+  const account = ctx.input.account
+  if (!ctx.agreement.routing.abmSuppression || account?.activeOutbound !== true) return undefined
+  const owner = account.ownerRepId === undefined ? undefined : ctx.repById.get(account.ownerRepId)
+  const play = `ABM: ${account.domain} is in an active outbound play`
+  if (account.ownerRepId === undefined) return { owner: undefined, lines: [`${play}, but the account has no owner`] }
+  if (owner === undefined) return { owner: undefined, lines: [`${play}, but its owner ${account.ownerRepId} is not a known rep`] }
+  if (!owner.active) return { owner: undefined, lines: [`${play}, but its owner ${nameOf(owner)} is inactive`] }
+  if (ctx.excluded.has(owner.id)) return { owner: undefined, lines: [`${play}, but the lead is being reassigned away from its owner ${nameOf(owner)}`] }
+  const lines = [`${play} → its owner ${nameOf(owner)} (ABM-suppressed: no SDR cadence, no rotation credit)`]
+  const e = eligibilityOf({ ...ctx, excluded: new Set() }, owner)
+  if (!e.eligible) lines.push(`note: ${nameOf(owner)} is ${e.detail}`)
+  return { owner, lines }
+}
+
 /**
  * Route one lead: pick the rep who gets it now, or name the queue it waits in.
  *
- * A tier without a route leaves the lead with marketing (nurture). Otherwise ABM
- * suppression comes first (the account owner of an active outbound play gets it,
- * `abm_suppressed`), then the tier's pod by its strategy and rotation ledger, then the
- * pod's backup chain; when nobody is eligible anywhere the lead is `Queued` in the tier's
- * pod. Speed-to-lead depends on this being fast: it reads the ledger once per pod tried.
+ * ABM suppression comes first (the account owner of an active outbound play gets it,
+ * `abm_suppressed`), even for a tier without a route (see 1. above). Otherwise a tier
+ * without a route leaves the lead with marketing (nurture); a routed tier goes to its pod
+ * by its strategy and rotation ledger, then the pod's backup chain; when nobody is
+ * eligible anywhere the lead is `Queued` in the tier's pod. Speed-to-lead depends on this
+ * being fast: it reads the ledger once per pod tried.
  *
  * Pure and deterministic: the same input gives the same decision. The caller appends
  * `decision.ledger` to the rotation ledger (in the same transaction as the assignment).
  */
 export const route = (agreement: Agreement, input: RoutingInput): RouteDecision => {
   const target = input.tier.route
-  if (target === undefined) {
-    return RouteDecision.NotRouted({ reason: `tier ${input.tier.name} has no route: marketing keeps the lead in nurture` })
-  }
   const ctx: Context = {
     agreement,
     input,
-    onShiftOnly: target.onShiftOnly,
+    onShiftOnly: target?.onShiftOnly ?? false,
     excluded: new Set(input.exclude ?? []),
     repById: new Map(input.reps.map((r) => [r.id as string, r]))
+  }
+  const abm = abmOwnership(ctx)
+  const account = input.account
+  if (target === undefined) {
+    const nurture = `tier ${input.tier.name} has no route: marketing keeps the lead in nurture`
+    if (abm === undefined || account === undefined) return RouteDecision.NotRouted({ reason: nurture })
+    if (abm.owner === undefined) return RouteDecision.NotRouted({ reason: `${nurture} (${abm.lines.join("; ")})` })
+    // the AE owns the conversation regardless of form fills: ownership, not an MQL handoff
+    return RouteDecision.Assigned({
+      pod: accountOwnerPod(account.domain),
+      repId: abm.owner.id,
+      strategy: "abm_owner",
+      viaBackup: false,
+      explanation: [
+        ...abm.lines,
+        `tier ${input.tier.name} has no route: not an MQL, so no speed-to-lead SLA; the account owner owns the conversation`
+      ],
+      ledger: [],
+      flags: ["abm_suppressed"]
+    })
   }
   const flags: Array<string> = []
   const explanation: Array<string> = []
 
-  const account = input.account
-  if (agreement.routing.abmSuppression && account?.activeOutbound === true) {
+  if (abm !== undefined) {
     flags.push("abm_suppressed")
-    const owner = account.ownerRepId === undefined ? undefined : ctx.repById.get(account.ownerRepId)
-    const play = `ABM: ${account.domain} is in an active outbound play`
-    if (account.ownerRepId === undefined) {
-      explanation.push(`${play}, but the account has no owner → routed as usual`)
-    } else if (owner === undefined) {
-      explanation.push(`${play}, but its owner ${account.ownerRepId} is not a known rep → routed as usual`)
-    } else if (!owner.active) {
-      explanation.push(`${play}, but its owner ${nameOf(owner)} is inactive → routed as usual`)
-    } else if (ctx.excluded.has(owner.id)) {
-      explanation.push(`${play}, but the lead is being reassigned away from its owner ${nameOf(owner)} → routed as usual`)
+    if (abm.owner === undefined) {
+      explanation.push(`${abm.lines.join("; ")} → routed as usual`)
     } else {
-      explanation.push(`${play} → its owner ${nameOf(owner)} (ABM-suppressed: no SDR cadence, no rotation credit)`)
-      const e = eligibilityOf({ ...ctx, excluded: new Set() }, owner)
-      if (!e.eligible) explanation.push(`note: ${nameOf(owner)} is ${e.detail}`)
+      explanation.push(...abm.lines)
       return RouteDecision.Assigned({
         pod: target.pod,
-        repId: owner.id,
+        repId: abm.owner.id,
         strategy: "abm_owner",
         viaBackup: false,
         explanation,

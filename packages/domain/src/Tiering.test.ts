@@ -4,7 +4,7 @@ import { Agreement, type RejectionReason } from "./Agreement.ts"
 import { defaultAgreement } from "./DefaultAgreement.ts"
 import { type Account, fitSignature, type LeadEvent, type LeadProfile, type RepId } from "./Lead.ts"
 import { type Score, score, type ScoringLead } from "./Scoring.ts"
-import { assignTier, handoffFlags, notifications, type TierContext } from "./Tiering.ts"
+import { assignTier, enrichmentTierChange, handoffFlags, notifications, type TierContext } from "./Tiering.ts"
 
 const now = new Date("2026-01-06T15:00:00Z")
 const DAY = 86_400_000
@@ -200,6 +200,45 @@ describe("assignTier with custom tiers", () => {
   it("fit, intent and a negated mql test", () => {
     expect(tierOf(icp, []).name).toBe("fit-only")
     expect(tierOf(icp, [ev("page_view", 1, { category: "pricing" })]).name).toBe("nurture") // an MQL (55), intent 20
+  })
+})
+
+// ---------------------------------------------------------------------------
+// The second scoring stage
+// ---------------------------------------------------------------------------
+
+describe("enrichmentTierChange: what enrichment does to a handoff made on the provisional score", () => {
+  // email + demo request: warm-plus on the form data; enrichment says VP, 800 employees, $90K
+  const provisional = decide({ profile: { email: "dana@bigco.com" } }, [ev("demo_request")]).decision
+  const enrichedHot = decide({ profile: { ...icp, estimatedAcv: 90_000 }, enrichedAt: now }, [ev("demo_request")]).decision
+  const enrichedTiny = decide({ profile: { ...tiny, estimatedAcv: 90_000 }, enrichedAt: now }, [ev("demo_request")]).decision
+
+  it("warm-plus, not accepted yet (mql), enriched to hot → reroute to the hot tier's pod", () => {
+    expect(provisional.name).toBe("warm-plus")
+    expect(enrichedHot.name).toBe("hot")
+    const c = enrichmentTierChange(defaultAgreement, { stage: "mql", handoffTier: "warm-plus" }, enrichedHot)
+    expect(c).toMatchObject({ action: "reroute", from: "warm-plus", to: "hot" })
+    expect(c.action === "reroute" && c.tier.route?.pod).toBe("ae-direct")
+    expect(c.reason).toContain("nobody has accepted it yet")
+  })
+
+  it("accepted (sal or later) → recorded; a lower tier (hot → warm-plus) → recorded; the same tier → nothing", () => {
+    const accepted = enrichmentTierChange(defaultAgreement, { stage: "sal", handoffTier: "warm-plus" }, enrichedHot)
+    expect(accepted).toMatchObject({ action: "record", from: "warm-plus", to: "hot" })
+    expect(accepted.reason).toContain("already accepted")
+    expect(enrichmentTierChange(defaultAgreement, { stage: "sql", handoffTier: "warm-plus" }, enrichedHot).action).toBe("record")
+    const lower = enrichmentTierChange(defaultAgreement, { stage: "mql", handoffTier: "hot" }, enrichedTiny)
+    expect(lower).toMatchObject({ action: "record", from: "hot", to: "warm-plus" })
+    expect(lower.reason).toContain("a lower tier")
+    expect(enrichmentTierChange(defaultAgreement, { stage: "mql", handoffTier: "warm-plus" }, enrichedTiny).action).toBe("none")
+  })
+
+  it("a lead marketing holds, one without a handoff tier, or a tier the agreement no longer has", () => {
+    for (const stage of ["inquiry", "nurture", "rejected", "merged", "won"]) {
+      expect(enrichmentTierChange(defaultAgreement, { stage, handoffTier: "warm-plus" }, enrichedHot).action).toBe("none")
+    }
+    expect(enrichmentTierChange(defaultAgreement, { stage: "mql", handoffTier: undefined }, enrichedHot).action).toBe("none")
+    expect(enrichmentTierChange(defaultAgreement, { stage: "mql", handoffTier: "gold" }, enrichedHot)).toMatchObject({ action: "record", from: "gold", to: "hot" })
   })
 })
 

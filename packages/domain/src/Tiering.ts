@@ -129,6 +129,60 @@ export const assignTier = (agreement: Agreement, score: Score, ctx: TierContext)
 }
 
 // ---------------------------------------------------------------------------
+// The second scoring stage: what enrichment does to a handoff already made
+// ---------------------------------------------------------------------------
+
+/**
+ * What enrichment does to a lead's handoff when the enriched score puts it in another tier:
+ * - `none`: nothing to decide — marketing holds the lead (the enriched decision applies as
+ *   to any inquiry), it has no handoff tier, or the tier did not change;
+ * - `reroute`: the lead was handed off on its provisional score, nobody has accepted it yet
+ *   (still an MQL), and on the enriched data it ranks in a higher tier that routes (with
+ *   the default tiers: warm-plus → hot). Hot leads are routed on the provisional score
+ *   without waiting; one that only enrichment shows to be hot must not wait either: it goes
+ *   to that tier's pod on that tier's SLA, counted from the original T0;
+ * - `record`: any other change — a lower tier (hot → warm-plus), or a lead its owner
+ *   already accepted — is recorded for calibration; the handoff keeps its tier, owner and SLA.
+ *
+ * Tiers rank by their place in the agreement (first match wins, so the first tier is the
+ * most urgent); a handoff tier the agreement no longer has is only recorded.
+ */
+export type EnrichmentTierChange =
+  | { readonly action: "none"; readonly reason: string }
+  | { readonly action: "record"; readonly from: string; readonly to: string; readonly reason: string }
+  | { readonly action: "reroute"; readonly from: string; readonly to: string; readonly tier: Tier; readonly reason: string }
+
+const marketingStages: ReadonlyArray<string> = ["inquiry", "nurture", "rejected", "merged", "won"]
+
+export const enrichmentTierChange = (
+  agreement: Agreement,
+  lead: { readonly stage: string; readonly handoffTier: string | undefined },
+  enriched: TierDecision
+): EnrichmentTierChange => {
+  const from = lead.handoffTier
+  const to = enriched.name
+  if (marketingStages.includes(lead.stage)) return { action: "none", reason: `marketing holds the lead (stage ${lead.stage}): the enriched decision applies as to any inquiry` }
+  if (from === undefined) return { action: "none", reason: "the lead has no handoff tier" }
+  if (from === to) return { action: "none", reason: `on the enriched data the lead is still ${to}: the handoff keeps its tier, owner and SLA` }
+  const keeps = "recorded; the handoff keeps its tier, owner and SLA"
+  const rank = agreement.tiers.findIndex((t) => t.name === from)
+  if (rank < 0) return { action: "record", from, to, reason: `on the enriched data the lead would be ${to}, not ${from} (a tier this agreement no longer has): ${keeps}` }
+  if (enriched.index > rank || enriched.handedTo !== "sales") {
+    return { action: "record", from, to, reason: `on the enriched data the lead would be ${to}, not ${from} (a lower tier): ${keeps}` }
+  }
+  if (lead.stage !== "mql") {
+    return { action: "record", from, to, reason: `on the enriched data the lead would be ${to}, not ${from}, but its owner already accepted it (stage ${lead.stage}): ${keeps}` }
+  }
+  return {
+    action: "reroute",
+    from,
+    to,
+    tier: enriched.tier,
+    reason: `on the enriched data the lead is ${to}, not ${from}, and nobody has accepted it yet: it moves to ${to}'s pod ${enriched.tier.route?.pod ?? "—"} on the ${to} SLA, counted from the original T0`
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Handoff flags and notifications
 // ---------------------------------------------------------------------------
 

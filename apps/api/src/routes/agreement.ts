@@ -19,7 +19,7 @@
  */
 import {
   type Account, AccountDirectory, accountDomainOf, Agreement, AgreementInvalid,
-  AgreementStore, type AgreementVersion, agreementToYaml, podChain,
+  AgreementStore, type AgreementVersion, agreementToYaml, applyEnrichment, enrichmentTierChange, type EnrichmentTierChange, podChain,
   EventType, fitSignature, initialLeadState, type LeadEvent, type LeadId, LeadCommand, LeadEvent as LeadEventSchema,
   LeadNotFound, type LeadProfile, type LeadState, LeadStore, LedgerEntry, normalizeEmail, podMembers, RepDirectory,
   RotationLedger, route as routeLead, Scalar, Score, SimulationResult, slaPlan, transition
@@ -31,7 +31,7 @@ import { HeavyJobs, heavyWorkNote } from "../offload/index.ts"
 import type { Invalid } from "../offload/jobs.ts"
 import { InvalidInput, NotFound } from "../problem.ts"
 import { OwnerView } from "../views.ts"
-import { InboundLeadBody } from "./leads.ts"
+import { EnrichmentBody, InboundLeadBody } from "./leads.ts"
 
 // ---------------------------------------------------------------------------
 // Shapes
@@ -118,12 +118,16 @@ const InlineLead = Schema.extend(InboundLeadBody, Schema.Struct({
   events: Schema.optional(Schema.Array(PreviewEvent).pipe(Schema.maxItems(1000, { message: () => "at most 1000 events" }))),
   enriched: Schema.optional(Schema.Boolean)
 }))
-const StoredLeadRef = Schema.Struct({ leadId: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100)) })
+const StoredLeadRef = Schema.Struct({
+  leadId: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100)),
+  /** Enrichment to apply first (the body of `POST /v1/leads/{id}/enrichment`): the second scoring stage, previewed. */
+  enrichment: Schema.optional(EnrichmentBody)
+})
 
 const PreviewBody = Schema.Struct({
   agreement: Schema.optional(Schema.Unknown).annotations({ description: "A draft agreement document; default: the active agreement." }),
   lead: Schema.Unknown.annotations({
-    description: "`{ leadId }` for a stored lead (its profile, events and lifecycle), or a lead inline like the body of POST /v1/leads (plus `events: [{ type, occurredAt, properties }]` and `enriched`), previewed as a new inquiry."
+    description: "`{ leadId }` for a stored lead (its profile, events and lifecycle) — with `enrichment` (the body of POST /v1/leads/{id}/enrichment) to preview the second scoring stage on it — or a lead inline like the body of POST /v1/leads (plus `events: [{ type, occurredAt, properties }]` and `enriched`), previewed as a new inquiry."
   }),
   at: Schema.optional(IsoDate).annotations({ description: "Decide as of this instant (default now); events after it are ignored." })
 })
@@ -147,6 +151,18 @@ const PreviewResponse = Schema.Struct({
   flags: Schema.Array(Schema.String),
   /** Whether a decision now would hand the lead to sales (mark it MQL and route it), and why. */
   handoff: Schema.Struct({ wouldHandOff: Schema.Boolean, via: Schema.NullOr(Schema.Literal("score", "hand_raise")), reason: Schema.String }),
+  /**
+   * For a stored lead previewed with `enrichment`: the score and tier before (provisional) and
+   * after, and what enrichment would do to a handoff already made — `reroute` (nobody accepted
+   * it yet and it is now of a higher tier, hot: the routing and SLA below are where it goes,
+   * T0 kept), `record` (any other change: the handoff keeps its tier, owner and SLA) or `none`.
+   */
+  enrichment: Schema.NullOr(Schema.Struct({
+    before: Schema.Struct({ total: Schema.NullOr(Schema.Number), provisional: Schema.NullOr(Schema.Boolean), tier: Schema.NullOr(Schema.String) }),
+    after: Schema.Struct({ total: Schema.Number, provisional: Schema.Boolean, tier: Schema.String }),
+    action: Schema.Literal("none", "record", "reroute"),
+    reason: Schema.String
+  })),
   routing: Schema.NullOr(Schema.Struct({
     outcome: Schema.Literal("assigned", "queued", "not_routed"),
     pod: Schema.NullOr(Schema.String),
@@ -202,6 +218,10 @@ interface PreviewLead {
   readonly events: ReadonlyArray<LeadEvent>
   readonly t0: Date
   readonly intent: string | undefined
+  /** A stored lead's handoff: its tier and T0 (what enrichment re-routing keeps). */
+  readonly handoff?: { readonly tier: string | undefined; readonly t0: Date | undefined; readonly score: Score | undefined }
+  /** Enrichment was given to preview on a stored lead. */
+  readonly enrichment?: true
 }
 
 /** The lead to preview: a stored one (read without locking) or one given inline. */
@@ -214,16 +234,18 @@ const previewLead = (raw: unknown, at: Date) =>
       if (Option.isNone(found)) return yield* Effect.fail(new LeadNotFound({ leadId: ref.leadId, message: `No lead with id ${ref.leadId}.` }))
       const lead = found.value
       const events = (yield* store.events(lead.id)).filter((e) => e.occurredAt.getTime() <= at.getTime())
+      const enriched = ref.enrichment === undefined ? undefined : applyEnrichment(lead.profile, ref.enrichment)
       return {
         id: lead.id,
         email: lead.email,
-        profile: lead.profile,
+        profile: enriched ?? lead.profile,
         state: lead.state,
-        ...(lead.enrichedAt === undefined ? {} : { enrichedAt: lead.enrichedAt }),
+        ...(enriched !== undefined ? { enrichedAt: at, enrichment: true as const } : lead.enrichedAt === undefined ? {} : { enrichedAt: lead.enrichedAt }),
         accountDomain: lead.accountDomain,
         events,
         t0: at,
-        intent: undefined
+        intent: undefined,
+        handoff: { tier: lead.tier, t0: lead.assignment?.t0, score: lead.score }
       } satisfies PreviewLead
     }
     const given = yield* Schema.decodeUnknown(InlineLead, decodeOptions)(raw).pipe(Effect.mapError(leadInputInvalid))
@@ -400,7 +422,7 @@ export const agreementRoutes = [
     roles: ["read"],
     tag: "Agreement",
     summary: "Preview the decision for one lead",
-    description: "Score, tier and route one lead — a stored one (`lead: { leadId }`) or one given inline — under a draft agreement (or the active one), at `at` (default now), with the full decision trace: the score and the rules that drove it, the tier with the reason each earlier tier did not match, the flags, whether a decision now would hand the lead to sales, the routing over the current reps, their loads and the pods' rotation ledgers (with the ledger entries it would append), and the SLA plan. Writes nothing: no lead, no ledger entry, no lock held. Decoding the draft, its tests and the scoring run as one heavy job. " + heavyWorkNote,
+    description: "Score, tier and route one lead — a stored one (`lead: { leadId }`) or one given inline — under a draft agreement (or the active one), at `at` (default now), with the full decision trace: the score and the rules that drove it, the tier with the reason each earlier tier did not match, the flags, whether a decision now would hand the lead to sales, the routing over the current reps, their loads and the pods' rotation ledgers (with the ledger entries it would append), and the SLA plan. A stored lead given with `enrichment` previews the second scoring stage: `enrichment` compares the provisional and enriched score and says whether its handoff would move up to the enriched tier (hot; nobody accepted it yet; T0 kept) or the change only be recorded. Under ABM suppression an inquiry from an account in an active outbound play shows the account owner's ownership (no MQL, no SLA timer). Writes nothing: no lead, no ledger entry, no lock held. Decoding the draft, its tests and the scoring run as one heavy job. " + heavyWorkNote,
     body: PreviewBody,
     response: PreviewResponse,
     status: 200,
@@ -408,7 +430,7 @@ export const agreementRoutes = [
     handler: ({ body }) =>
       Effect.gen(function*() {
         const at = body.at ?? new Date(yield* Clock.currentTimeMillis)
-        const lead = yield* previewLead(body.lead, at)
+        const lead: PreviewLead = yield* previewLead(body.lead, at)
         const account: Account | undefined = lead.accountDomain === undefined
           ? undefined
           : Option.getOrUndefined(yield* (yield* AccountDirectory).findByDomain(lead.accountDomain))
@@ -429,8 +451,16 @@ export const agreementRoutes = [
 
         // would a decision now hand it to sales? (the same rule as Handoff: marketing must hold it, the tier must route, the MQL transition must be legal)
         const via = score.handRaise !== null ? "hand_raise" as const : "score" as const
+        // the second scoring stage on a stored lead: what enrichment does to the handoff already made (the domain's rule)
+        const change: EnrichmentTierChange | undefined = lead.enrichment === true
+          ? enrichmentTierChange(agreement, { stage: lead.state.stage, handoffTier: lead.handoff?.tier }, tier)
+          : undefined
         let handoff: { wouldHandOff: boolean; via: "score" | "hand_raise" | null; reason: string }
-        if (tier.handedTo !== "sales") {
+        let marketingKeeps = false
+        if (change !== undefined && change.action !== "none") {
+          handoff = { wouldHandOff: false, via: null, reason: change.action === "reroute" ? `${change.reason}: the routing and SLA below` : `${change.reason}; the routing below is what a fresh handoff would get` }
+        } else if (tier.handedTo !== "sales") {
+          marketingKeeps = true
           handoff = { wouldHandOff: false, via: null, reason: `tier ${tier.name} keeps the lead with marketing` }
         } else if (lead.state.stage !== "inquiry" && lead.state.stage !== "nurture") {
           handoff = { wouldHandOff: false, via: null, reason: `sales already holds the lead (stage ${lead.state.stage}): a new decision keeps its owner; the routing below is what a fresh handoff would get` }
@@ -443,12 +473,14 @@ export const agreementRoutes = [
 
         let routing: typeof PreviewResponse.Type["routing"] = null
         let sla: typeof PreviewResponse.Type["sla"] = null
-        if (tier.tier.route !== undefined) {
+        // ABM suppression gives even an inquiry that is no MQL (a tier without a route) to the account owner
+        const abm = agreement.routing.abmSuppression && account?.activeOutbound === true
+        if (tier.tier.route !== undefined || abm) {
           // read outside any unit: the rotation summaries take no lock, and nothing is appended
           const directory = yield* RepDirectory
           const reps = yield* directory.list()
           const loads = yield* directory.loads(at)
-          const rotation = yield* (yield* RotationLedger).summaries(podChain(agreement, tier.tier.route.pod))
+          const rotation = yield* (yield* RotationLedger).summaries(tier.tier.route === undefined ? [] : podChain(agreement, tier.tier.route.pod))
           const decision = routeLead(agreement, {
             leadId: lead.id ?? "preview",
             profile: lead.profile,
@@ -484,9 +516,15 @@ export const agreementRoutes = [
               routing = { outcome: "not_routed", pod: null, repId: null, owner: null, strategy: null, viaBackup: false, queue: null, explanation: [decision.reason], flags: [], ledger: [] }
               break
           }
-          if (decision._tag !== "NotRouted") {
+          if (decision._tag === "Assigned" && tier.tier.route === undefined && marketingKeeps) {
+            // ownership of the conversation, not a handoff: it stays an inquiry, with no speed-to-lead SLA timer
+            handoff = { ...handoff, reason: `${handoff.reason} as an inquiry (no MQL, no SLA timer), owned by the account owner ${decision.repId} under ABM suppression` }
+          }
+          if (decision._tag !== "NotRouted" && tier.tier.route !== undefined) {
             const intent = lead.intent ?? score.handRaise?.type
-            const plan = slaPlan(agreement, tier.tier, { t0: lead.t0, routedAt: at, ...(intent === undefined ? {} : { intent }) })
+            // a lead enrichment moves up a tier keeps its T0: the new tier's SLA counts from it
+            const t0 = change?.action === "reroute" ? lead.handoff?.t0 ?? lead.t0 : lead.t0
+            const plan = slaPlan(agreement, tier.tier, { t0, routedAt: at, ...(intent === undefined ? {} : { intent }) })
             const suppressed = decision.flags.includes("abm_suppressed")
             sla = {
               tier: plan.tier,
@@ -517,6 +555,12 @@ export const agreementRoutes = [
             tier: { name: tier.name, index: tier.index, handedTo: tier.handedTo, reasons: tier.reasons },
             flags: evaluation.flags,
             handoff,
+            enrichment: lead.enrichment !== true || change === undefined ? null : {
+              before: { total: lead.handoff?.score?.total ?? null, provisional: lead.handoff?.score?.provisional ?? null, tier: lead.handoff?.tier ?? null },
+              after: { total: score.total, provisional: score.provisional, tier: tier.name },
+              action: change.action,
+              reason: change.reason
+            },
             routing,
             sla,
             tests: evaluated.tests

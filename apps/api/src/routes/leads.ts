@@ -27,6 +27,14 @@ const firmographics = {
   estimatedAcv: Schema.optional(Schema.Number.pipe(Schema.between(0, 1e12)))
 }
 
+/** The body of `POST /v1/leads/{id}/enrichment` (and of a preview's `lead.enrichment`). */
+export const EnrichmentBody = Schema.Struct({
+  ...firmographics,
+  seniority: Schema.optional(Text(100)),
+  region: Schema.optional(Text(100)),
+  fields: Schema.optional(FormAnswers)
+})
+
 export const InboundLeadBody = Schema.Struct({
   email: Email.pipe(Schema.maxLength(320)),
   firstName: Schema.optional(Text(200)),
@@ -243,12 +251,7 @@ export const leadRoutes = [
     summary: "Enrich a lead",
     description: "Firmographic enrichment: the second scoring stage. The lead is re-scored and, if it now qualifies, routed. An ingest key gets a `LeadReceipt` (id and tier), an admin key the lead view.",
     params: LeadIdParam,
-    body: Schema.Struct({
-      ...firmographics,
-      seniority: Schema.optional(Text(100)),
-      region: Schema.optional(Text(100)),
-      fields: Schema.optional(FormAnswers)
-    }),
+    body: EnrichmentBody,
     response: Schema.Union(LeadView, LeadReceipt),
     status: 200,
     idempotent: true,
