@@ -5,12 +5,17 @@
 import type { ManagedRuntime } from "effect"
 import { type AppOptions, defaultAppOptions, makeApp } from "./app.ts"
 import { Metrics } from "./metrics.ts"
+import type { DemoStatus } from "./demo/index.ts"
 import { allRoutes } from "./routes/index.ts"
 import type { ApiServices } from "./runtime.ts"
 
-export const handoffApp = (runtime: ManagedRuntime.ManagedRuntime<ApiServices, never>, options: Partial<AppOptions> = {}) => {
+/** `demo`: how far the demo company's seeding is (`GET /v1/demo`; default: nothing seeds here). */
+export const handoffApp = (
+  runtime: ManagedRuntime.ManagedRuntime<ApiServices, never>,
+  { demo, ...options }: Partial<AppOptions> & { readonly demo?: () => DemoStatus } = {}
+) => {
   const metrics = options.metrics ?? new Metrics()
-  return makeApp(runtime, allRoutes(metrics), { ...defaultAppOptions, ...options, metrics })
+  return makeApp(runtime, allRoutes(metrics, demo), { ...defaultAppOptions, ...options, metrics })
 }
 
 export { createApiKey, ensureAdminKey, generateKey, hashKey } from "./auth.ts"

@@ -23,7 +23,7 @@ import type { AddressInfo } from "node:net"
 import { defaultAdmissionLimits } from "./admission.ts"
 import { ensureAdminKey } from "./auth.ts"
 import { handoffApp } from "./index.ts"
-import { type DemoSeeding, type DemoSettings, demoSettingsFromEnv, startDemoSeeding } from "./demo.ts"
+import { type DemoSeeding, type DemoSettings, demoSettingsFromEnv, DemoTracker, startDemoSeeding } from "./demo/index.ts"
 import { jsonLogger, type Logger } from "./log.ts"
 import { defaultReportsDir, mountReportSite, type ReportBuilder, startReportBuilder } from "./reportSite.ts"
 import { HeavyJobs } from "./offload/index.ts"
@@ -147,8 +147,12 @@ export const serveHandoff = async (options: ServeOptions): Promise<RunningHandof
   let port: number
   const reportsDir = options.reportsDir ?? defaultReportsDir
   let reports: ReportBuilder | undefined
+  const demo = new DemoTracker(options.demo ?? { months: 0, seed: 0 }, log)
+  if (!embedded) demo.off("it is seeded into the embedded store only, never into PostgreSQL")
+  else if (options.demo === undefined) demo.off("this start was given no demo settings")
   try {
     const { app } = handoffApp(runtime, {
+      demo: () => demo.status(),
       logger: log,
       ...(options.rateLimitPerSecond === undefined || !(options.rateLimitPerSecond > 0)
         ? {}
@@ -195,7 +199,7 @@ export const serveHandoff = async (options: ServeOptions): Promise<RunningHandof
   let seeding: DemoSeeding | undefined
   if (embedded && options.demo !== undefined) {
     try {
-      seeding = await startDemoSeeding(runtime, options.demo, log)
+      seeding = await startDemoSeeding(runtime, options.demo, log, demo)
     } catch (e) {
       log.error("demo: could not start seeding", { error: String(e) })
     }

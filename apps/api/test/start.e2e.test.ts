@@ -1,12 +1,30 @@
 /**
  * `npm start` as a newcomer runs it: a fresh machine (no DATABASE_URL, an empty data
- * folder), the service on its port, a lead in and back out, the weekly report at /reports/,
- * and a clean stop on SIGTERM.
+ * folder), the service on its port, the README's walk-through run as written (two reps, a hot
+ * lead routed with its owner's booking link, accepted and touched, the weekly report at
+ * /reports/), a clean stop on SIGTERM; and the default demo company seeding while requests
+ * stay fast.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@effect/vitest"
-import { existsSync, rmSync } from "node:fs"
+import { execFile } from "node:child_process"
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
-import { cleanEnv, freePort, start, type Started, tempDir, waitForReady } from "./processes.ts"
+import { promisify } from "node:util"
+import { cleanEnv, freePort, repoRoot, start, type Started, tempDir, waitForReady } from "./processes.ts"
+
+const exec = promisify(execFile)
+
+/** The README's `sh walkthrough` blocks, in order, as written. */
+const walkthroughBlocks = (): ReadonlyArray<string> =>
+  [...readFileSync(join(repoRoot, "README.md"), "utf8").matchAll(/^```sh walkthrough\n([\s\S]*?)^```$/gm)].map((m) => m[1]!)
+
+/** Run README blocks in one bash (variables carry from block to block), in `cwd`; each block's output. */
+const runBlocks = async (blocks: ReadonlyArray<string>, cwd: string, env: Record<string, string>): Promise<ReadonlyArray<string>> => {
+  const marker = "::handoff-walkthrough-block::"
+  const script = ["set -euo pipefail", ...blocks.flatMap((b) => [b, `echo ${marker}`])].join("\n")
+  const { stdout } = await exec("bash", ["-c", script], { cwd, env: { ...process.env, ...env }, timeout: 60_000 })
+  return stdout.split(`${marker}\n`).slice(0, blocks.length)
+}
 
 let dir: string
 const running: Array<Started> = []
@@ -48,9 +66,10 @@ const call = async (base: string, method: string, path: string, key: string, bod
 }
 
 describe("npm start", () => {
-  it("serves on embedded PGlite: a lead goes in with the admin key from HANDOFF_ADMIN_KEY and comes back out, the weekly report is at /reports/; SIGTERM stops it cleanly", async () => {
+  it("serves on embedded PGlite with the admin key from HANDOFF_ADMIN_KEY, the README's walk-through works as written, the weekly report is at /reports/; SIGTERM stops it cleanly", async () => {
     const dataDir = join(dir, "with-key")
-    const adminKey = "hk_admin_e2e-newcomer-key-0123456789abcdef"
+    // the key the README's walk-through starts the service with
+    const adminKey = "hk_admin_walkthrough-0123456789abcdef"
     const { base, started } = await npmStart({ HANDOFF_DATA_DIR: dataDir, HANDOFF_ADMIN_KEY: adminKey, HANDOFF_REPORTS_DIR: join(dir, "reports") })
 
     const ready = await fetch(`${base}/readyz`).then((r) => r.json() as Promise<any>)
@@ -58,16 +77,22 @@ describe("npm start", () => {
     expect(started.output()).toContain("installed HANDOFF_ADMIN_KEY as the admin key")
     expect(started.output()).not.toContain("It is shown once")
 
-    const created = await call(base, "POST", "/v1/leads", adminKey, {
-      email: "vp@bigsoft.com", firstName: "Val", title: "VP Sales", company: "BigSoft", employees: 800,
-      industry: "software", estimatedAcv: 90000, intent: "demo_request", source: { channel: "organic", form: "demo" }
-    })
-    expect(created.status).toBe(201)
-    expect(created.body.id).toEqual(expect.any(String))
-    const read = await call(base, "GET", `/v1/leads/${created.body.id}`, adminKey)
-    expect(read.status).toBe(200)
-    expect(read.body).toMatchObject({ id: created.body.id, email: "vp@bigsoft.com", company: "BigSoft", tier: "hot", agreementVersion: 1 })
-    expect((await call(base, "GET", `/v1/leads/${created.body.id}`, "hk_admin_wrong-key-wrong-key-wrong-key")).status).toBe(401)
+    const blocks = walkthroughBlocks()
+    expect(blocks.length).toBeGreaterThanOrEqual(5)
+    expect(blocks[0]).toContain(adminKey)
+    const cwd = join(dir, "walkthrough")
+    mkdirSync(cwd, { recursive: true })
+    const env = { HANDOFF: base, KEY: adminKey }
+    const [, reps, lead, feedback] = await runBlocks(blocks.slice(0, -1), cwd, env)
+    expect(reps).toContain(`"id":"ana"`)
+    expect(reps).toContain(`"id":"ben"`)
+    expect(lead).toMatch(/^hot → (Ana Alvarez|Ben Okafor) https:\/\/cal\.example\.com\/(ana|ben) accept by \S+Z first touch by \S+Z$/m)
+    expect(feedback).toMatch(/^sal accepted at \S+Z on_track$/m)
+    expect(feedback).toMatch(/^first touch at \S+Z met$/m)
+    expect(feedback).toMatch(/ mql - /)
+    expect(feedback).toMatch(/ sal - /)
+    const leadId = JSON.parse(readFileSync(join(cwd, "lead.json"), "utf8")).id as string
+    expect((await call(base, "GET", `/v1/leads/${leadId}`, "hk_admin_wrong-key-wrong-key-wrong-key")).status).toBe(401)
 
     // the worker stores the week just ended at its first tick, and the site is built from it
     const deadline = Date.now() + 90_000
@@ -75,12 +100,13 @@ describe("npm start", () => {
     expect(started.output()).not.toContain("report build failed")
     expect(started.output()).toContain(`"msg":"report built"`)
     expect(started.output()).not.toContain(`"msg":"demo:`)
+    // the walk-through's last step, as written
+    const [report] = await runBlocks([blocks[0]!, blocks.at(-1)!], cwd, env).then((out) => out.slice(1))
+    expect(report!.trim()).toBe("200")
     const asked = await fetch(`${base}/reports/`)
     expect(asked.status).toBe(401)
     expect(asked.headers.get("www-authenticate")).toContain("Basic")
-    const report = await fetch(`${base}/reports/`, { headers: { authorization: `Basic ${Buffer.from(`me:${adminKey}`).toString("base64")}` } })
-    expect(report.status).toBe(200)
-    const html = await report.text()
+    const html = await fetch(`${base}/reports/`, { headers: { authorization: `Basic ${Buffer.from(`me:${adminKey}`).toString("base64")}` } }).then((r) => r.text())
     expect(html).toContain("<h1>Overview</h1>")
     expect(html).toContain('href="waterfall.html"')
 
@@ -128,6 +154,8 @@ describe("npm start", () => {
     const seeded = JSON.parse(/\{[^\n]*"msg":"demo: seeded"[^\n]*\}/.exec(first.started.output())![0]) as { leads: number; limbo: number }
     expect(seeded.leads).toBeGreaterThan(10)
     expect(seeded.limbo).toBe(0)
+    const status = await call(first.base, "GET", "/v1/demo", adminKey)
+    expect(status.body).toMatchObject({ state: "seeded", percent: 100, leads: seeded.leads, summary: { leads: seeded.leads, limbo: 0 }, error: null })
     const reps = await call(first.base, "GET", "/v1/reps", adminKey)
     expect(reps.body.items.filter((r: { pods: Array<string> }) => r.pods.includes("sdr"))).toHaveLength(6)
     const leads = await call(first.base, "GET", "/v1/leads?limit=5", adminKey)
@@ -136,7 +164,59 @@ describe("npm start", () => {
 
     const second = await npmStart(env)
     expect(second.started.output()).not.toContain(`"msg":"demo: seeding`)
+    expect((await call(second.base, "GET", "/v1/demo", adminKey)).body.state).toBe("skipped")
     expect(second.started.output()).toContain(`"msg":"worker started"`)
     expect(await stop(second.started)).toEqual({ code: 0, signal: null })
   })
+  it("seeding the default demo company (a quarter) never blocks the service: the README's requests answer in < 100 ms p99 and /docs in < 1 s while it runs, and GET /v1/demo says how far it is", async () => {
+    const adminKey = "hk_admin_e2e-full-demo-key-0123456789abcdef"
+    const { base, started } = await npmStart({
+      HANDOFF_DATA_DIR: join(dir, "full-demo"), HANDOFF_ADMIN_KEY: adminKey, HANDOFF_DEMO: undefined,
+      HANDOFF_REPORTS_DIR: join(dir, "reports-full-demo"), HANDOFF_REPORTS_BUILD: "false"
+    })
+    const demo = async () => (await call(base, "GET", "/v1/demo", adminKey)).body as { state: string; percent: number; leads: number; months: number }
+    // the seeding thread loads the simulation first; measure once it writes
+    const until = Date.now() + 60_000
+    let before = await demo()
+    while ((before.state !== "seeding" || before.leads === 0) && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 250))
+      before = await demo()
+    }
+    expect(before).toMatchObject({ state: "seeding", months: 3 })
+    expect(before.leads).toBeGreaterThan(0)
+
+    const timings: Record<string, Array<number>> = { readyz: [], "POST /v1/leads": [], "GET /v1/leads/{id}": [], "GET /v1/demo": [], docs: [] }
+    const timed = async <A>(name: string, f: () => Promise<A>): Promise<A> => {
+      const t = performance.now()
+      const out = await f()
+      timings[name]!.push(performance.now() - t)
+      return out
+    }
+    const end = Date.now() + 20_000
+    for (let i = 0; Date.now() < end; i++) {
+      expect((await timed("readyz", () => fetch(`${base}/readyz`).then(async (r) => (await r.text(), r.status)))) ).toBe(200)
+      const lead = await timed("POST /v1/leads", () => call(base, "POST", "/v1/leads", adminKey, {
+        email: `probe-${i}@bigsoft-probe.com`, title: "VP Sales", employees: 800, industry: "software", estimatedAcv: 90000, intent: "demo_request"
+      }))
+      expect(lead.status).toBe(201)
+      expect((await timed("GET /v1/leads/{id}", () => call(base, "GET", `/v1/leads/${lead.body.id}`, adminKey))).status).toBe(200)
+      expect((await timed("GET /v1/demo", () => call(base, "GET", "/v1/demo", adminKey))).status).toBe(200)
+      if (i % 5 === 0) expect(await timed("docs", () => fetch(`${base}/docs`).then(async (r) => (await r.text(), r.status)))).toBe(200)
+    }
+    const p99 = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))]!
+    const figures = Object.fromEntries(Object.entries(timings).map(([k, xs]) => [k, { n: xs.length, p99Ms: Math.round(p99(xs)) }]))
+    console.log("requests while the demo seeds:", JSON.stringify(figures))
+    const after = await demo()
+    // still seeding (a quarter takes minutes), and further along
+    expect(after.state).toBe("seeding")
+    expect(after.leads).toBeGreaterThan(before.leads)
+    expect(started.output()).toMatch(/"msg":"demo: seeding","percent":0/)
+    for (const name of ["readyz", "POST /v1/leads", "GET /v1/leads/{id}", "GET /v1/demo"]) expect(figures[name]!.p99Ms, name).toBeLessThan(100)
+    expect(figures.docs!.p99Ms).toBeLessThan(1_000)
+
+    // a stop in the middle of seeding is a clean stop
+    expect(await stop(started)).toEqual({ code: 0, signal: null })
+    expect(started.output()).toContain(`"msg":"stopped"`)
+    expect(started.output()).not.toContain("demo: seeding failed")
+  }, 150_000)
 })

@@ -16,8 +16,9 @@ import pg from "pg"
 import { FolderHeld, lockDataFolder } from "./DataFolderLock.ts"
 import { migrateToLatest } from "./migrations.ts"
 import { PGlite } from "@electric-sql/pglite"
-import { PgliteDialect, type PgliteSession } from "./PgliteDialect.ts"
-import { PgliteThread } from "./pglite/PgliteThread.ts"
+import { PgliteDialect, type PgliteSession, SessionQueue } from "./PgliteDialect.ts"
+import { BorrowedGate, lendSession, type LentSession, type Lending } from "./pglite/Lending.ts"
+import { PgliteThread, PortSession } from "./pglite/PgliteThread.ts"
 import type { DB } from "./schema.ts"
 
 export type Engine = "postgres" | "pglite"
@@ -33,6 +34,11 @@ export interface DatabaseOptions {
   readonly poolSize?: number | undefined
   /** Run pending migrations when opening (default true). */
   readonly migrate?: boolean | undefined
+  /**
+   * Embedded only, on a thread other than the one that opened the store: use that thread's
+   * session, lent by `Database.lend` (no lock, no migrations: the lender did both).
+   */
+  readonly borrowed?: LentSession | undefined
 }
 
 export interface Database {
@@ -41,6 +47,12 @@ export interface Database {
   /** Where the data lives, for messages: a redacted URL or the data folder. */
   readonly location: string
   readonly close: () => Promise<void>
+  /**
+   * Embedded store on its own thread: lend the session to another thread (its units queue
+   * behind every waiting request). Undefined for PostgreSQL (open a pool instead) and for an
+   * in-memory store, which runs on the calling thread.
+   */
+  readonly lend?: (() => Lending) | undefined
 }
 
 /** Does the database answer within `timeoutMs`? (for readiness checks: a frozen server must not hang the probe) */
@@ -124,6 +136,20 @@ export const openDatabase = async (options: DatabaseOptions = {}): Promise<Datab
     return db
   }
 
+  if (options.borrowed !== undefined) {
+    const { control, queries } = options.borrowed
+    const kysely = new Kysely<DB>({ dialect: new PgliteDialect(new PortSession(queries), {}, new BorrowedGate(control)) })
+    return {
+      kysely,
+      engine: "pglite",
+      location: "embedded (borrowed session)",
+      close: async () => {
+        await kysely.destroy()
+        control.close()
+      }
+    }
+  }
+
   const dataDir = options.dataDir ?? ".handoff/data"
   const inMemory = dataDir.startsWith("memory://")
   let unlock: (() => void) | undefined
@@ -148,12 +174,13 @@ export const openDatabase = async (options: DatabaseOptions = {}): Promise<Datab
   // requests and timers. A throwaway in-memory one (tests, the demo's dry runs) stays in this
   // thread: starting a thread and compiling PGlite in it costs seconds per store.
   let session: PgliteSession
+  let thread: PgliteThread | undefined
   if (inMemory) {
     const local = new PGlite()
     await local.waitReady
     session = local
   } else {
-    const thread = new PgliteThread(resolve(dataDir))
+    thread = new PgliteThread(resolve(dataDir))
     try {
       await thread.ready
     } catch (e) {
@@ -163,14 +190,23 @@ export const openDatabase = async (options: DatabaseOptions = {}): Promise<Datab
     }
     session = thread
   }
-  const kysely = new Kysely<DB>({ dialect: new PgliteDialect(session) })
+  const queue = new SessionQueue()
+  const kysely = new Kysely<DB>({ dialect: new PgliteDialect(session, {}, queue) })
+  const lendings: Array<Lending> = []
+  const onThread = thread
   const db: Database = {
     kysely,
     engine: "pglite",
     location: inMemory ? "memory://" : resolve(dataDir),
     close: async () => {
+      for (const l of lendings) await l.end()
       await kysely.destroy()
       unlock?.()
+    },
+    lend: onThread === undefined ? undefined : () => {
+      const lending = lendSession(queue, onThread)
+      lendings.push(lending)
+      return lending
     }
   }
   try {

@@ -51,7 +51,7 @@ export interface DemoOptions {
   readonly months?: number
   /** The end of the replayed period (default now). */
   readonly end?: Date
-  /** Called about once per simulated day. */
+  /** Called about once per simulated hour. */
   readonly onProgress?: (p: DemoProgress) => void
   /** Minutes between the worker's SLA sweeps (default 5; the sweep also runs at every accept and first-touch deadline). */
   readonly sweepEveryMinutes?: number
@@ -619,14 +619,14 @@ export const replay = (company: CompanyModel, options: DemoOptions, startedAt = 
     for (let s = Math.ceil(startMs / sweepEvery) * sweepEvery; s < endMs; s += sweepEvery) queue.push(s, () => slaSweep)
     if (recycleSweeps) for (let s = Math.ceil(startMs / HOUR) * HOUR + 7 * MIN; s < endMs; s += HOUR) queue.push(s, () => recycleSweep)
 
-    let nextProgress = startMs + DAY
+    let nextProgress = startMs + HOUR
     const run = Effect.gen(function*() {
       for (;;) {
         const next = queue.pop()
         if (next === undefined) break
         now = next.at
         if (options.onProgress !== undefined && now >= nextProgress) {
-          nextProgress = now + DAY
+          nextProgress = now + HOUR
           options.onProgress({ simulatedAt: new Date(now), fraction: (now - startMs) / (endMs - startMs), leads: counts.leads, elapsedMs: Date.now() - startedAt })
         }
         yield* next.run()

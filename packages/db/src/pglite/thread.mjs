@@ -4,7 +4,10 @@
 //
 // Plain JavaScript on purpose: a worker thread is started by Node itself, which cannot load
 // TypeScript. The protocol is three messages: { id, op: "query", sql, params } →
-// { id, rows, affectedRows } | { id, error }; { id, op: "close" } → { id }.
+// { id, rows, affectedRows } | { id, error }; { id, op: "close" } → { id }; and
+// { op: "port", port }, which gives another thread a port of its own that takes queries
+// (a borrower of the session: see Lending.ts — who may use the session when is decided on
+// the opening thread, not here).
 import { PGlite } from "@electric-sql/pglite"
 import { parentPort, workerData } from "node:worker_threads"
 
@@ -27,6 +30,16 @@ try {
   process.exit(1)
 }
 
+/** Answer one query on `port` (the opening thread's, or a borrower's). */
+const answer = async (port, m) => {
+  try {
+    const r = await db.query(m.sql, m.params)
+    port.postMessage({ id: m.id, rows: r.rows, affectedRows: r.affectedRows })
+  } catch (e) {
+    port.postMessage({ id: m.id, error: errorFields(e) })
+  }
+}
+
 parentPort.on("message", async (m) => {
   if (m.op === "close") {
     await db.close().catch(() => undefined)
@@ -34,10 +47,9 @@ parentPort.on("message", async (m) => {
     parentPort.close()
     return
   }
-  try {
-    const r = await db.query(m.sql, m.params)
-    parentPort.postMessage({ id: m.id, rows: r.rows, affectedRows: r.affectedRows })
-  } catch (e) {
-    parentPort.postMessage({ id: m.id, error: errorFields(e) })
+  if (m.op === "port") {
+    m.port.on("message", (q) => void answer(m.port, q))
+    return
   }
+  await answer(parentPort, m)
 })
