@@ -46,17 +46,28 @@ export interface Started {
   /** Everything printed so far (stdout and stderr). */
   readonly output: () => string
   readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>
+  /** SIGKILL the command and everything it started (a failed test must leave no server behind). */
+  readonly kill: () => void
 }
 
 /** Start a long-running command (e.g. `npm start`). */
 export const start = (command: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Started => {
-  const child = spawn(command, args, { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] })
+  // its own process group, so `kill` can end what it started too (npm → tsx → node)
+  const child = spawn(command, args, { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"], detached: true })
   let out = ""
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()))
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()))
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on("close", (code, signal) => resolve({ code, signal })))
-  return { child, output: () => out, exited }
+  const kill = () => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return
+    try {
+      process.kill(-child.pid, "SIGKILL")
+    } catch {
+      // already gone
+    }
+  }
+  return { child, output: () => out, exited, kill }
 }
 
 /** A port nothing listens on right now. */

@@ -34,7 +34,7 @@ beforeAll(() => {
 })
 afterEach(() => {
   // a failed test must not leave a server behind
-  for (const s of running.splice(0)) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill("SIGKILL")
+  for (const s of running.splice(0)) s.kill()
 })
 afterAll(() => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true })

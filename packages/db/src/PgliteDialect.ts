@@ -75,7 +75,7 @@ interface Waiter {
 const anticipationMs = 3
 
 /** The longest a background unit waits while requests keep the session busy. */
-const backgroundMaxWaitMs = 100
+const backgroundMaxWaitMs = 250
 
 /**
  * The session's queue, bounded like a pool's. Background holders (a borrower seeding the demo

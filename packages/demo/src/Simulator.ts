@@ -55,6 +55,12 @@ export interface DemoOptions {
   readonly onProgress?: (p: DemoProgress) => void
   /** Minutes between the worker's SLA sweeps (default 5; the sweep also runs at every accept and first-touch deadline). */
   readonly sweepEveryMinutes?: number
+  /**
+   * Leads one sweep batch claims (default 500, the worker's). Smaller batches make shorter
+   * units: a first start seeding beside live requests uses 50, so a request never waits long
+   * behind one.
+   */
+  readonly sweepBatch?: number
   /** Run the hourly re-evaluation and inactivity sweeps too (default true). */
   readonly recycleSweeps?: boolean
   /**
@@ -271,6 +277,7 @@ export const replay = (company: CompanyModel, options: DemoOptions, startedAt = 
     const sweepEvery = Math.max(1, options.sweepEveryMinutes ?? 5) * MIN
     const recycleSweeps = options.recycleSweeps ?? true
     const decaySweep = options.decaySweep ?? false
+    const batch = Math.max(1, options.sweepBatch ?? 500)
 
     const repById = new Map(company.reps.map((r) => [r.id as string, r]))
     const calendars = new Map<string, CompiledCalendar>()
@@ -584,28 +591,33 @@ export const replay = (company: CompanyModel, options: DemoOptions, startedAt = 
         return t === undefined ? Effect.void : refresh(t)
       }, { discard: true })
 
+    // as many batches as it takes to clear what is due (10,000 leads at most per sweep)
+    const rounds = Math.ceil(10_000 / batch)
     const slaSweep: Action = Effect.gen(function*() {
-      counts.calls++
-      const report = yield* timed("sweepSla", handoff.sweepSla(500))
-      if (report.claimed === 0) return
-      for (const b of report.breaches) {
-        counts.breaches++
-        breachKinds[b.breach.kind] = (breachKinds[b.breach.kind] ?? 0) + 1
-        if (b.action.startsWith("reassigned")) counts.reassigned++
+      for (let round = 0; round < rounds; round++) {
+        counts.calls++
+        const report = yield* timed("sweepSla", handoff.sweepSla(batch))
+        if (report.claimed === 0) return
+        for (const b of report.breaches) {
+          counts.breaches++
+          breachKinds[b.breach.kind] = (breachKinds[b.breach.kind] ?? 0) + 1
+          if (b.action.startsWith("reassigned")) counts.reassigned++
+        }
+        yield* observeIds([...report.breaches.map((b) => b.leadId), ...report.actions.filter((a) => a.action.startsWith("recycled")).map((a) => a.leadId)])
+        if (report.claimed < batch) return
       }
-      yield* observeIds([...report.breaches.map((b) => b.leadId), ...report.actions.filter((a) => a.action.startsWith("recycled")).map((a) => a.leadId)])
     })
 
     const recycleSweep: Action = Effect.gen(function*() {
       for (const sweep of [...(decaySweep ? [handoff.sweepDecay] : []), handoff.sweepReevaluations, handoff.sweepInactivity]) {
-        for (let round = 0; round < 20; round++) {
+        for (let round = 0; round < rounds; round++) {
           counts.calls++
-          const report = yield* timed("sweepRecycle", sweep(500))
+          const report = yield* timed("sweepRecycle", sweep(batch))
           const ids = report.actions
             .filter((a) => report.sweep !== "decay" || /MQL|nurture|routed|queued/.test(a.action))
             .map((a) => a.leadId)
           yield* observeIds(ids)
-          if (report.claimed < 500) break
+          if (report.claimed < batch) break
         }
       }
     })

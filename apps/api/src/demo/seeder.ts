@@ -7,10 +7,19 @@
  */
 import { seedDemo } from "@handoff/demo/Simulator"
 import { Cause, Effect, Exit, Fiber, Layer, ManagedRuntime } from "effect"
+import { setPriority } from "node:os"
 import { parentPort, workerData } from "node:worker_threads"
 import { servicesLayer } from "../runtime.ts"
 import type { SeederInput, SeederMessage, StopSeeding } from "./protocol.ts"
 import { seedingOptions } from "./settings.ts"
+
+/** CFS gives a nice-10 thread about a tenth of a core's share when the others want it. */
+const seederNice = 10
+
+// On Linux a thread has a nice value of its own: this one yields the CPU to the request thread
+// and the store's thread whenever they have work, and takes what they leave. (Elsewhere the
+// call would lower the whole process, so it is made on Linux only.)
+if (process.platform === "linux") setPriority(seederNice)
 
 const input = workerData as SeederInput
 const port = parentPort!

@@ -26,5 +26,7 @@ export const seedingOptions = (settings: Pick<DemoSettings, "months" | "seed">):
   fates: false,
   // the simulation also sweeps at every accept and first-touch deadline; a periodic sweep
   // every 30 simulated minutes (not 5) is what keeps a quarter's seeding in minutes
-  sweepEveryMinutes: 30
+  sweepEveryMinutes: 30,
+  // short units: a request waits at most for the one in progress
+  sweepBatch: 50
 })

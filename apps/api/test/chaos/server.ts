@@ -58,7 +58,7 @@ const running = new Set<Started>()
 
 /** Kill whatever a failed test left running. */
 export const killAll = (): void => {
-  for (const s of running) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill("SIGKILL")
+  for (const s of running) s.kill()
   running.clear()
 }
 
