@@ -8,8 +8,8 @@ import type { Agreement, AgreementTest, Deadline } from "./Agreement.ts"
 import { AgreementInvalid, formatPath, parseAgreement } from "./AgreementDocument.ts"
 import { durationMillis } from "./IsoDuration.ts"
 import type { Account, LeadEvent, LeadProfile, RepId } from "./Lead.ts"
-import { score } from "./Scoring.ts"
-import { assignTier, handoffFlags } from "./Tiering.ts"
+import { evaluateLead } from "./Decision.ts"
+import { initialLeadState } from "./Lifecycle.ts"
 
 /** When a fixture without `at` arrives: a Tuesday afternoon in New York. */
 export const defaultFixtureTime = new Date("2026-01-06T15:00:00Z")
@@ -57,10 +57,14 @@ const fixtureInputs = (t: AgreementTest, index: number) => {
 /** Score, tier and time one fixture lead under the agreement. */
 export const evaluateFixture = (agreement: Agreement, t: AgreementTest, index: number): FixtureOutcome => {
   const input = fixtureInputs(t, index)
-  const s = score(agreement, { profile: input.profile, ...(input.enriched ? { enrichedAt: input.at } : {}) }, input.events, input.at)
-  const ctx = { profile: input.profile, namedAccount: input.account?.named === true }
-  const decision = assignTier(agreement, s, ctx)
-  const flags = handoffFlags(agreement, s, { ...ctx, ...(input.account === undefined ? {} : { account: input.account }) })
+  // the decision's first stage, as production scores a new lead (Decision.ts)
+  const { score: s, tier: decision, flags } = evaluateLead(
+    agreement,
+    { profile: input.profile, state: initialLeadState, ...(input.enriched ? { enrichedAt: input.at } : {}) },
+    input.events,
+    input.account,
+    input.at
+  )
   const sla = decision.tier.sla
   const byIntent = input.intent === undefined ? undefined : sla?.byIntent?.[input.intent]
   const firstTouch = byIntent ?? sla?.firstTouch

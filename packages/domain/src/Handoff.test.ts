@@ -6,36 +6,11 @@ import { emptyState, InMemoryRef, inMemoryLayer, withAccounts, withReps } from "
 import type { Account, LeadProfile, Rep, RepId } from "./Lead.ts"
 import { isInLimbo } from "./Lifecycle.ts"
 import { type LeadRecord, LeadRecord as LeadRecordSchema } from "./Ports.ts"
+import { testTeam, tuesday10am } from "./TestTeam.ts"
 
-const tuesday10am = new Date("2026-01-06T15:00:00Z") // 10:00 in New York
 const api = { kind: "api_key", id: "key_forms" } as const
 
-const rep = (id: string, pods: Array<string>, extra: Partial<Rep> = {}): Rep => ({
-  id: id as RepId,
-  name: id.toUpperCase(),
-  role: pods.some((p) => p.startsWith("ae")) ? "ae" : "sdr",
-  pods,
-  timezone: "America/New_York",
-  workingHours: { "mon-fri": ["09:00", "18:00"] },
-  capacity: { maxOpen: 50, maxPerDay: 20 },
-  weight: 1,
-  active: true,
-  outOfOffice: [],
-  territories: [],
-  segments: [],
-  bookingUrl: `https://cal.example/${id}`,
-  managerId: "mgr-1" as RepId,
-  ...extra
-})
-
-const team: ReadonlyArray<Rep> = [
-  rep("ae-1", ["ae-direct"]),
-  rep("ae-2", ["ae-direct"]),
-  rep("ae-9", ["ae-backup"]),
-  rep("sdr-us", ["sdr"], { territories: ["US", "CA"] }),
-  rep("sdr-de", ["sdr"], { territories: ["DE", "AT", "CH"] }),
-  rep("sdr-b", ["sdr-backup"])
-]
+const team = testTeam
 
 const setup = (reps: ReadonlyArray<Rep> = team, accounts: ReadonlyArray<Account> = []) =>
   HandoffLive.pipe(Layer.provideMerge(inMemoryLayer(withAccounts(accounts)(withReps(reps)(emptyState(defaultAgreement))))))

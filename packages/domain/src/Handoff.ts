@@ -20,15 +20,15 @@ import {
   AccountDirectory, AgreementStore, type Assignment, IdGenerator, LeadNotFound, type LeadRecord, LeadStore, Outbox,
   type OutboxMessage, reevaluationDueAt, RepDirectory, RepNotFound, RotationLedger, type RoutingSummary, type SweepClaim, Transactor
 } from "./Ports.ts"
-import { emptyLedgerSummary, extendLedgerSummary, type LedgerEntry, type LedgerSummary, route, type RouteDecision } from "./Routing.ts"
+import { emptyLedgerSummary, extendLedgerSummary, type LedgerEntry, type LedgerSummary, podChain, route, type RouteDecision } from "./Routing.ts"
 import { eventIdentity, type KeyedEvent, receiveInstant } from "./Receipt.ts"
-import { score as scoreLead, type Score } from "./Scoring.ts"
 import { type Activity, type SlaAssignment, type SlaBreach, slaPlan } from "./Sla.ts"
 import {
   backToNurture, breachEntry, decayDecision, decayedEntry, nextScoreChangeAt, reevaluationDecision, slaSweepPlan, type SweepAction,
   type SweepReport
 } from "./Sweeps.ts"
-import { assignTier, type EnrichmentTierChange, enrichmentTierChange, handoffFlags, notifications, type TierDecision } from "./Tiering.ts"
+import { type EnrichmentTierChange, enrichmentTierChange, notifications } from "./Tiering.ts"
+import { decide as decideLead, evaluateLead, type HandoffDecision, routingNeeds } from "./Decision.ts"
 
 // ---------------------------------------------------------------------------
 // Inputs and results
@@ -67,13 +67,6 @@ export type EventResult =
   | { readonly status: "duplicate"; readonly leadId: string | null }
   | { readonly status: "rejected"; readonly reason: string }
 
-/** Everything one decision about a lead saw and decided, for the lead view and previews. */
-export interface HandoffDecision {
-  readonly score: Score
-  readonly tier: TierDecision
-  readonly flags: ReadonlyArray<string>
-  readonly route?: RouteDecision
-}
 
 export interface LeadOutcome {
   readonly lead: LeadRecord
@@ -147,45 +140,6 @@ export const inquiryMergeExplanation = (intent: string, merge: InquiryMerge, mod
 // ---------------------------------------------------------------------------
 // The pure part: one decision
 // ---------------------------------------------------------------------------
-
-const scoringLeadOf = (lead: Pick<LeadRecord, "profile" | "enrichedAt" | "state">) => ({
-  profile: lead.profile,
-  ...(lead.enrichedAt === undefined ? {} : { enrichedAt: lead.enrichedAt }),
-  ...(lead.state.wrongIcpBlock === undefined ? {} : { wrongIcpBlock: lead.state.wrongIcpBlock }),
-  // a lead sales gave back is handed over again by a new hand-raise, not by the one it came with
-  ...(lead.state.stage === "nurture" && lead.state.recycle !== undefined ? { signalsAfter: lead.state.recycle.at } : {})
-})
-
-/** Score, tier and flag a lead under an agreement at `now` (no routing, no writes). */
-export const evaluateLead = (
-  agreement: Agreement,
-  lead: Pick<LeadRecord, "profile" | "enrichedAt" | "state">,
-  events: ReadonlyArray<LeadEvent>,
-  account: Account | undefined,
-  now: Date
-): HandoffDecision => {
-  const s = scoreLead(agreement, scoringLeadOf(lead), events, now)
-  const ctx = { profile: lead.profile, namedAccount: account?.named === true }
-  const tier = assignTier(agreement, s, ctx)
-  const previous = lead.state.rejections[lead.state.rejections.length - 1]?.reason as RejectionReason | undefined
-  const flags = handoffFlags(agreement, s, {
-    ...ctx,
-    ...(account === undefined ? {} : { account }),
-    ...(previous === undefined ? {} : { previousRejection: previous })
-  })
-  return { score: s, tier, flags }
-}
-
-/** The pod and its backups, in order (the chain routing walks). */
-export const podChain = (agreement: Agreement, pod: string): ReadonlyArray<string> => {
-  const out: Array<string> = []
-  let next: string | undefined = pod
-  while (next !== undefined && !out.includes(next)) {
-    out.push(next)
-    next = agreement.routing.pods.find((p) => p.id === next)?.backup
-  }
-  return out
-}
 
 const uniq = (xs: ReadonlyArray<string>): ReadonlyArray<string> => [...new Set(xs)]
 
@@ -499,102 +453,78 @@ export const makeHandoff = Effect.gen(function*() {
       }
       const timeline: Array<TimelineEntry> = []
       const messages: Array<OutboxMessage> = []
-      let routeDecision: RouteDecision | undefined
 
       const marketingHolds = lead.state.stage === "inquiry" || lead.state.stage === "nurture"
       // while marketing holds the lead its tier follows the score; once sales has it, the handoff's tier stays
       if (marketingHolds) next = { ...next, tier: evaluation.tier.name }
-      if (marketingHolds && evaluation.tier.handedTo === "sales") {
-        const via = evaluation.score.handRaise !== null ? "hand_raise" as const : "score" as const
-        const marked = transition(agreement, next.state, LeadCommand.MarkMql({ via, tier: evaluation.tier.name, fitSignature: fitSignature(lead.profile) }), ctx)
-        if (Either.isRight(marked)) {
-          next = { ...next, state: marked.right.state, tier: evaluation.tier.name }
-          timeline.push(...marked.right.timeline)
-          messages.push(message("lead.mql", next, at, { via, score: evaluation.score.total, tier: evaluation.tier.name }))
-          const { decision, reps } = yield* routeLead(agreement, next, evaluation.tier.tier, account, at, trigger)
-          routeDecision = decision
-          const summary = routingSummary(decision)
-          if (decision._tag === "Assigned") {
-            const routed = transition(agreement, next.state, LeadCommand.Route({ repId: decision.repId, pod: decision.pod }), ctx)
-            if (Either.isRight(routed)) {
-              next = {
-                ...next,
-                state: routed.right.state,
-                assignment: assignmentFor(agreement, evaluation.tier.tier, decision, at, trigger.t0, trigger.intent, 0),
-                flags: uniq([...next.flags, ...decision.flags]),
-                ...(summary === undefined ? {} : { routing: summary })
-              }
-              timeline.push(...routed.right.timeline)
-              const rep = reps.find((r) => r.id === decision.repId)
-              messages.push(message("lead.routed", next, at, { repId: decision.repId, pod: decision.pod, handoff: handoffContext(next, events, rep) }))
-            }
-          } else if (decision._tag === "Queued") {
-            const queued = transition(agreement, next.state, LeadCommand.Route({ pod: decision.queue, queue: decision.queue }), ctx)
-            if (Either.isRight(queued)) {
-              const plan = slaPlan(agreement, evaluation.tier.tier, { t0: trigger.t0, routedAt: at, ...(trigger.intent === undefined ? {} : { intent: trigger.intent }) })
-              next = {
-                ...next,
-                state: queued.right.state,
-                flags: uniq([...next.flags, ...decision.flags, "queued"]),
-                ...(summary === undefined ? {} : { routing: summary }),
-                // a queued MQL keeps a running first-touch clock, so a breach escalates it
-                assignment: {
-                  repId: "",
-                  pod: decision.queue,
-                  strategy: "queue",
-                  tier: evaluation.tier.name,
-                  t0: trigger.t0,
-                  routedAt: at,
-                  ...(plan.acceptBy === undefined ? {} : { acceptBy: plan.acceptBy }),
-                  ...(plan.firstTouchBy === undefined ? {} : { firstTouchBy: plan.firstTouchBy }),
-                  reassignments: 0,
-                  handledBreaches: []
-                }
-              }
-              timeline.push(...queued.right.timeline)
-              messages.push(message("lead.queued", next, at, { queue: decision.queue, reason: decision.reason }))
-            }
-          }
-        }
-      } else if (!marketingHolds && trigger.intent !== undefined && lead.state.ownerId !== undefined) {
-        // a new inquiry from a lead sales already works: tell the owner, keep the owner
-        messages.push(message("lead.activity", next, at, { repId: lead.state.ownerId, intent: trigger.intent }))
-      }
-      // ABM suppression of an inquiry that is no MQL (its tier has no route): the account is in
-      // an active outbound play, so its owner (the AE) owns the conversation regardless of form
-      // fills. The lead is assigned to the owner and stays an inquiry (or in nurture): marketing
-      // did not qualify it, so it is no MQL and does not swell the MQL figure; it gets no SDR
-      // cadence, no rotation turn and no speed-to-lead SLA timer — the AE's outbound play sets
-      // the pace (the no-limbo invariant covers MQLs, which this is not). Should it become an
-      // MQL later, it is routed as any ABM MQL: to the owner, with its tier's SLA. An account
-      // without an owner who can take it: marketing keeps the lead as before, and the routing
-      // decision says why.
-      const held = next.state.stage === "inquiry" || next.state.stage === "nurture" ? next.state.stage : undefined
-      if (
-        held !== undefined && trigger.intent !== undefined && evaluation.tier.tier.route === undefined &&
-        agreement.routing.abmSuppression && account?.activeOutbound === true
-      ) {
-        const { decision, reps } = yield* routeLead(agreement, next, evaluation.tier.tier, account, at, trigger)
-        routeDecision = decision
-        if (decision._tag === "Assigned" && next.state.ownerId === decision.repId) {
-          messages.push(message("lead.activity", next, at, { repId: decision.repId, intent: trigger.intent }))
-        } else if (decision._tag === "Assigned") {
-          const rep = reps.find((r) => r.id === decision.repId)
-          const previous = next.state.ownerId
+      // the team, their loads and the ledgers are read only when the decision will route
+      const pods = routingNeeds(agreement, evaluation, lead.state, account, trigger)
+      const reps = pods === undefined ? [] : yield* repsDir.list()
+      const d = decideLead(agreement, {
+        lead: next,
+        events,
+        account,
+        reps,
+        loads: pods === undefined ? new Map() : yield* repsDir.loads(at),
+        rotation: pods === undefined || pods.length === 0 ? new Map() : yield* ledger.summaries(pods),
+        now: at,
+        trigger,
+        actor,
+        agreementVersion: version.version
+      }, evaluation)
+      const decision = d.route
+      if (decision !== undefined && decision._tag !== "NotRouted" && decision.ledger.length > 0) yield* ledger.append(decision.ledger)
+      const summary = decision === undefined ? undefined : routingSummary(decision)
+      const repOf = (id: string) => reps.find((r) => r.id === id)
+      timeline.push(...d.timeline)
+      if (d.handoff.outcome === "mql") {
+        next = { ...next, state: d.state, tier: evaluation.tier.name }
+        messages.push(message("lead.mql", next, at, { via: d.handoff.via, score: evaluation.score.total, tier: evaluation.tier.name }))
+        if (decision?._tag === "Assigned" && d.state.ownerId === decision.repId) {
           next = {
             ...next,
-            state: { ...next.state, ownerId: decision.repId, assignedAt: at },
+            assignment: assignmentFor(agreement, evaluation.tier.tier, decision, at, trigger.t0, trigger.intent, 0),
             flags: uniq([...next.flags, ...decision.flags]),
-            routing: routingSummary(decision)!
+            ...(summary === undefined ? {} : { routing: summary })
           }
-          timeline.push(abmOwnerEntry(ctx, held, account.domain, rep?.name ?? decision.repId, decision.repId, previous))
-          messages.push(message("lead.routed", next, at, { repId: decision.repId, pod: decision.pod, strategy: decision.strategy, handoff: handoffContext(next, events, rep) }))
+          messages.push(message("lead.routed", next, at, { repId: decision.repId, pod: decision.pod, handoff: handoffContext(next, events, repOf(decision.repId)) }))
+        } else if (decision?._tag === "Queued" && d.sla !== undefined) {
+          const plan = d.sla
+          next = {
+            ...next,
+            flags: uniq([...next.flags, ...decision.flags, "queued"]),
+            ...(summary === undefined ? {} : { routing: summary }),
+            // a queued MQL keeps a running first-touch clock, so a breach escalates it
+            assignment: {
+              repId: "",
+              pod: decision.queue,
+              strategy: "queue",
+              tier: evaluation.tier.name,
+              t0: trigger.t0,
+              routedAt: at,
+              ...(plan.acceptBy === undefined ? {} : { acceptBy: plan.acceptBy }),
+              ...(plan.firstTouchBy === undefined ? {} : { firstTouchBy: plan.firstTouchBy }),
+              reassignments: 0,
+              handledBreaches: []
+            }
+          }
+          messages.push(message("lead.queued", next, at, { queue: decision.queue, reason: decision.reason }))
         }
+      } else if (d.handoff.outcome === "abm_owner" && decision?._tag === "Assigned" && account !== undefined) {
+        // ownership of the conversation under ABM suppression, not a handoff (see `decide`)
+        const rep = repOf(decision.repId)
+        const held = lead.state.stage === "nurture" ? "nurture" as const : "inquiry" as const
+        next = { ...next, state: d.state, flags: uniq([...next.flags, ...decision.flags]), routing: summary! }
+        timeline.push(abmOwnerEntry(ctx, held, account.domain, rep?.name ?? decision.repId, decision.repId, lead.state.ownerId))
+        messages.push(message("lead.routed", next, at, { repId: decision.repId, pod: decision.pod, strategy: decision.strategy, handoff: handoffContext(next, events, rep) }))
+      } else if (trigger.intent !== undefined && lead.state.ownerId !== undefined && (!marketingHolds || decision?._tag === "Assigned")) {
+        // a new inquiry from a lead its owner already works (sales, or the account owner under ABM): tell the owner, keep the owner
+        messages.push(message("lead.activity", next, at, { repId: lead.state.ownerId, intent: trigger.intent }))
       }
       for (const n of notifications(agreement, { ...(account === undefined ? {} : { account }) })) {
         if (trigger.intent !== undefined) messages.push(message("account.named_inbound", next, at, { repId: n.repId, domain: account?.domain }))
       }
-      return { lead: next, timeline, messages, decision: { ...evaluation, ...(routeDecision === undefined ? {} : { route: routeDecision }) } }
+      return { lead: next, timeline, messages, decision: { ...evaluation, ...(decision === undefined ? {} : { route: decision }) } }
     })
 
   const persist = (lead: LeadRecord, timeline: ReadonlyArray<TimelineEntry>, messages: ReadonlyArray<OutboxMessage>) =>

@@ -541,6 +541,17 @@ const routeInPod = (ctx: Context, pod: Pod): PodOutcome => {
 }
 
 /** The pod an ABM owner assignment names when the lead's tier has no pod of its own: the account. */
+/** The pod and its backups, in order (the chain routing walks). */
+export const podChain = (agreement: Agreement, pod: string): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  let next: string | undefined = pod
+  while (next !== undefined && !out.includes(next)) {
+    out.push(next)
+    next = agreement.routing.pods.find((p) => p.id === next)?.backup
+  }
+  return out
+}
+
 export const accountOwnerPod = (domain: string): string => `account:${domain}`
 
 /**

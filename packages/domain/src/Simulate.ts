@@ -20,12 +20,11 @@
 import { Either, Schema } from "effect"
 import type { Agreement, Tier } from "./Agreement.ts"
 import { compileCalendarEither, isWorkingTime, wallClock } from "./BusinessTime.ts"
-import { evaluateLead } from "./Handoff.ts"
+import { decide, evaluateLead } from "./Decision.ts"
 import { durationMillis } from "./IsoDuration.ts"
 import type { Account, LeadEvent, LeadProfile, Rep, RepLoad } from "./Lead.ts"
 import { initialLeadState } from "./Lifecycle.ts"
-import { emptyLedgerSummary, extendLedgerSummary, type LedgerSummary, podMembers, route } from "./Routing.ts"
-import { slaPlan } from "./Sla.ts"
+import { emptyLedgerSummary, extendLedgerSummary, type LedgerSummary, podMembers, RouteDecision } from "./Routing.ts"
 import { type StageTimes, WaterfallStage } from "./Waterfall.ts"
 
 // ---------------------------------------------------------------------------
@@ -276,17 +275,21 @@ export const simulate = (input: SimulationInput): SimulationResult => {
       handoffs.set(p.lead, { ...base, outcome: "not_routed", ownerOffShiftAtRouting: false, firstTouchDueOffShift: false, acceptDueOffShift: false })
       continue
     }
-    const decision = route(agreement, {
-      leadId: lead.id,
-      profile: lead.profile,
-      tier,
-      ...(account === undefined ? {} : { account }),
+    // the decision production makes (Decision.ts), on the replay's own team state
+    const intent = evaluation.score.handRaise?.type
+    const decided = decide(agreement, {
+      lead: { id: lead.id, profile: lead.profile, state: initialLeadState, ...(lead.enrichedAt !== undefined && lead.enrichedAt.getTime() <= p.t ? { enrichedAt: lead.enrichedAt } : {}) },
+      events,
+      account,
       reps: input.reps,
       loads: loadsAt(p.t),
-      ledger: [],
       rotation,
-      now: at
-    })
+      now: at,
+      trigger: { t0: at, ...(intent === undefined ? {} : { intent }) },
+      actor: { kind: "system", id: "backtest" },
+      agreementVersion: 0
+    }, evaluation)
+    const decision: RouteDecision = decided.route ?? RouteDecision.NotRouted({ reason: decided.handoff.reason })
     if (decision._tag !== "NotRouted" && decision.ledger.length > 0) {
       const next = new Map(rotation)
       for (const pod of new Set(decision.ledger.map((e) => e.pod))) {
@@ -295,11 +298,10 @@ export const simulate = (input: SimulationInput): SimulationResult => {
       rotation = next
       position += decision.ledger.length
     }
-    const intent = evaluation.score.handRaise?.type
-    const plan = slaPlan(agreement, tier, { t0: at, routedAt: at, ...(intent === undefined ? {} : { intent }) })
+    const plan = decided.sla
     const deadlines = {
-      ...(plan.acceptBy === undefined ? {} : { acceptBy: plan.acceptBy }),
-      ...(plan.firstTouchBy === undefined ? {} : { firstTouchBy: plan.firstTouchBy })
+      ...(plan?.acceptBy === undefined ? {} : { acceptBy: plan.acceptBy }),
+      ...(plan?.firstTouchBy === undefined ? {} : { firstTouchBy: plan.firstTouchBy })
     }
     if (decision._tag === "Assigned") {
       const rep = repsById.get(decision.repId)
@@ -319,8 +321,8 @@ export const simulate = (input: SimulationInput): SimulationResult => {
         pod: decision.pod,
         repId: decision.repId,
         ownerOffShiftAtRouting: rep !== undefined && !onShift(rep, at),
-        firstTouchDueOffShift: rep !== undefined && plan.firstTouchBy !== undefined && !onShift(rep, new Date(plan.firstTouchBy.getTime() - 1)),
-        acceptDueOffShift: rep !== undefined && plan.acceptBy !== undefined && !onShift(rep, new Date(plan.acceptBy.getTime() - 1))
+        firstTouchDueOffShift: rep !== undefined && plan?.firstTouchBy !== undefined && !onShift(rep, new Date(plan.firstTouchBy.getTime() - 1)),
+        acceptDueOffShift: rep !== undefined && plan?.acceptBy !== undefined && !onShift(rep, new Date(plan.acceptBy.getTime() - 1))
       })
     } else if (decision._tag === "Queued") {
       handoffs.set(p.lead, { ...base, ...deadlines, outcome: "queued", pod: decision.queue, ownerOffShiftAtRouting: false, firstTouchDueOffShift: false, acceptDueOffShift: false })

@@ -19,13 +19,13 @@
  */
 import {
   type Account, AccountDirectory, accountDomainOf, Agreement, AgreementInvalid,
-  AgreementStore, type AgreementVersion, agreementToYaml, applyEnrichment, enrichmentTierChange, type EnrichmentTierChange, podChain,
-  EventType, fitSignature, initialLeadState, type LeadEvent, type LeadId, LeadCommand, LeadEvent as LeadEventSchema,
+  AgreementStore, type AgreementVersion, agreementToYaml, applyEnrichment, decide, enrichmentTierChange, type EnrichmentTierChange,
+  EventType, initialLeadState, type LeadEvent, type LeadId, LeadEvent as LeadEventSchema,
   LeadNotFound, type LeadProfile, type LeadState, LeadStore, LedgerEntry, normalizeEmail, podMembers, RepDirectory,
-  RotationLedger, route as routeLead, Scalar, Score, SimulationResult, slaPlan, transition
+  RotationLedger, routingNeeds, Scalar, Score, SimulationResult
 } from "@handoff/domain"
 import { SimulationQueries } from "@handoff/db"
-import { Clock, Effect, Either, Option, ParseResult, Schema } from "effect"
+import { Clock, Effect, Option, ParseResult, Schema } from "effect"
 import { IsoDate, route } from "../http.ts"
 import { HeavyJobs, heavyWorkNote } from "../offload/index.ts"
 import type { Invalid } from "../offload/jobs.ts"
@@ -449,49 +449,49 @@ export const agreementRoutes = [
         const evaluation = evaluated.evaluation
         const { score, tier } = evaluation
 
-        // would a decision now hand it to sales? (the same rule as Handoff: marketing must hold it, the tier must route, the MQL transition must be legal)
-        const via = score.handRaise !== null ? "hand_raise" as const : "score" as const
         // the second scoring stage on a stored lead: what enrichment does to the handoff already made (the domain's rule)
         const change: EnrichmentTierChange | undefined = lead.enrichment === true
           ? enrichmentTierChange(agreement, { stage: lead.state.stage, handoffTier: lead.handoff?.tier }, tier)
           : undefined
+        // The decision production makes (the domain's `decide`), on the current team, loads and
+        // ledgers — read outside any unit: the summaries take no lock, and nothing is appended.
+        // When it hands nothing over (sales holds the lead, enrichment moves or records), the
+        // routing shown is what a fresh handoff would get (enrichment moving it up keeps T0).
+        const intent = lead.intent ?? score.handRaise?.type
+        const trigger = (t0: Date) => ({ t0, ...(intent === undefined ? {} : { intent }) })
+        const pods = routingNeeds(agreement, evaluation, lead.state, account, trigger(lead.t0)) ??
+          routingNeeds(agreement, evaluation, initialLeadState, account, trigger(lead.t0))
+        const directory = yield* RepDirectory
+        const reps = pods === undefined ? [] : yield* directory.list()
+        const inputs = {
+          events: lead.events,
+          account,
+          reps,
+          loads: pods === undefined ? new Map() : yield* directory.loads(at),
+          rotation: pods === undefined || pods.length === 0 ? new Map() : yield* (yield* RotationLedger).summaries(pods),
+          now: at,
+          actor: { kind: "system" as const, id: "preview" },
+          agreementVersion: version ?? 0
+        }
+        const leadIn = (state: typeof lead.state) => ({ id: lead.id ?? "preview", profile: lead.profile, state, ...(lead.enrichedAt === undefined ? {} : { enrichedAt: lead.enrichedAt }) })
+        const decided = decide(agreement, { ...inputs, lead: leadIn(lead.state), trigger: trigger(lead.t0) }, evaluation)
+        const shown = decided.route !== undefined
+          ? decided
+          : decide(agreement, { ...inputs, lead: leadIn(initialLeadState), trigger: trigger(change?.action === "reroute" ? lead.handoff?.t0 ?? lead.t0 : lead.t0) }, evaluation)
+        const fresh = shown !== decided && shown.route !== undefined
+
         let handoff: { wouldHandOff: boolean; via: "score" | "hand_raise" | null; reason: string }
-        let marketingKeeps = false
         if (change !== undefined && change.action !== "none") {
           handoff = { wouldHandOff: false, via: null, reason: change.action === "reroute" ? `${change.reason}: the routing and SLA below` : `${change.reason}; the routing below is what a fresh handoff would get` }
-        } else if (tier.handedTo !== "sales") {
-          marketingKeeps = true
-          handoff = { wouldHandOff: false, via: null, reason: `tier ${tier.name} keeps the lead with marketing` }
-        } else if (lead.state.stage !== "inquiry" && lead.state.stage !== "nurture") {
-          handoff = { wouldHandOff: false, via: null, reason: `sales already holds the lead (stage ${lead.state.stage}): a new decision keeps its owner; the routing below is what a fresh handoff would get` }
         } else {
-          const marked = transition(agreement, lead.state, LeadCommand.MarkMql({ via, tier: tier.name, fitSignature: fitSignature(lead.profile) }), { at, actor: { kind: "system", id: "preview" }, agreementVersion: version ?? 0 })
-          handoff = Either.isRight(marked)
-            ? { wouldHandOff: true, via, reason: via === "hand_raise" ? `the prospect raised a hand (${score.handRaise?.type}): handed to sales as ${tier.name}` : `the score ${score.total} reached the MQL threshold ${score.threshold}: handed to sales as ${tier.name}` }
-            : { wouldHandOff: false, via: null, reason: marked.left.message }
+          const d = decided.handoff
+          handoff = { wouldHandOff: d.outcome === "mql", via: d.via, reason: fresh ? `${d.reason}; the routing below is what a fresh handoff would get` : d.reason }
         }
 
         let routing: typeof PreviewResponse.Type["routing"] = null
         let sla: typeof PreviewResponse.Type["sla"] = null
-        // ABM suppression gives even an inquiry that is no MQL (a tier without a route) to the account owner
-        const abm = agreement.routing.abmSuppression && account?.activeOutbound === true
-        if (tier.tier.route !== undefined || abm) {
-          // read outside any unit: the rotation summaries take no lock, and nothing is appended
-          const directory = yield* RepDirectory
-          const reps = yield* directory.list()
-          const loads = yield* directory.loads(at)
-          const rotation = yield* (yield* RotationLedger).summaries(tier.tier.route === undefined ? [] : podChain(agreement, tier.tier.route.pod))
-          const decision = routeLead(agreement, {
-            leadId: lead.id ?? "preview",
-            profile: lead.profile,
-            tier: tier.tier,
-            ...(account === undefined ? {} : { account }),
-            reps,
-            loads,
-            ledger: [],
-            rotation,
-            now: at
-          })
+        const decision = shown.route
+        if (decision !== undefined) {
           switch (decision._tag) {
             case "Assigned": {
               const rep = reps.find((r) => r.id === decision.repId)
@@ -516,26 +516,19 @@ export const agreementRoutes = [
               routing = { outcome: "not_routed", pod: null, repId: null, owner: null, strategy: null, viaBackup: false, queue: null, explanation: [decision.reason], flags: [], ledger: [] }
               break
           }
-          if (decision._tag === "Assigned" && tier.tier.route === undefined && marketingKeeps) {
-            // ownership of the conversation, not a handoff: it stays an inquiry, with no speed-to-lead SLA timer
-            handoff = { ...handoff, reason: `${handoff.reason} as an inquiry (no MQL, no SLA timer), owned by the account owner ${decision.repId} under ABM suppression` }
-          }
-          if (decision._tag !== "NotRouted" && tier.tier.route !== undefined) {
-            const intent = lead.intent ?? score.handRaise?.type
-            // a lead enrichment moves up a tier keeps its T0: the new tier's SLA counts from it
-            const t0 = change?.action === "reroute" ? lead.handoff?.t0 ?? lead.t0 : lead.t0
-            const plan = slaPlan(agreement, tier.tier, { t0, routedAt: at, ...(intent === undefined ? {} : { intent }) })
-            const suppressed = decision.flags.includes("abm_suppressed")
-            sla = {
-              tier: plan.tier,
-              acceptBy: plan.acceptBy ?? null,
-              firstTouchBy: plan.firstTouchBy ?? null,
-              firstTouchRule: plan.firstTouchRule === undefined ? null : { deadline: plan.firstTouchRule.deadline, intent: plan.firstTouchRule.intent ?? null },
-              // an ABM-suppressed lead goes to the account owner without an SDR cadence
-              cadence: suppressed ? null : plan.cadence ?? null,
-              businessHours: plan.businessHours,
-              steps: suppressed ? [] : plan.steps.map((s) => ({ id: s.id, kinds: s.kinds, dueAt: s.dueAt, rule: s.rule, conditional: s.conditional }))
-            }
+        }
+        const plan = shown.sla
+        if (plan !== undefined) {
+          // an ABM-suppressed lead goes to the account owner without an SDR cadence
+          const suppressed = decision !== undefined && decision._tag !== "NotRouted" && decision.flags.includes("abm_suppressed")
+          sla = {
+            tier: plan.tier,
+            acceptBy: plan.acceptBy ?? null,
+            firstTouchBy: plan.firstTouchBy ?? null,
+            firstTouchRule: plan.firstTouchRule === undefined ? null : { deadline: plan.firstTouchRule.deadline, intent: plan.firstTouchRule.intent ?? null },
+            cadence: suppressed ? null : plan.cadence ?? null,
+            businessHours: plan.businessHours,
+            steps: suppressed ? [] : plan.steps.map((s) => ({ id: s.id, kinds: s.kinds, dueAt: s.dueAt, rule: s.rule, conditional: s.conditional }))
           }
         }
 
