@@ -3,7 +3,7 @@
  * tier, score with its drivers, owner with `bookingUrl`, SLA deadlines and status, the
  * routing explanation, flags and the agreement version that decided.
  */
-import { AgreementStore, evaluateSla, LeadStore, type LeadRecord, RepDirectory, slaAssignmentOf } from "@handoff/domain"
+import { AgreementStore, evaluateSla, type LeadContext, LeadStore, type LeadRecord, RepDirectory, slaAssignmentOf } from "@handoff/domain"
 import { Clock, Effect, Option, Schema } from "effect"
 import { IsoDate } from "./http.ts"
 
@@ -74,20 +74,27 @@ export type LeadView = typeof LeadView.Type
 
 const orNull = <A>(a: A | undefined): A | null => (a === undefined ? null : a)
 
-/** The lead view of a stored lead, with its owner and the SLA status as of now. */
-export const leadView = (lead: LeadRecord): Effect.Effect<LeadView, never, RepDirectory | LeadStore | AgreementStore> =>
+/**
+ * The lead view of a stored lead, with its owner and the SLA status as of now. `known`: what
+ * the unit that wrote the lead already read (its agreement, owner, activities), not read again.
+ */
+export const leadView = (lead: LeadRecord, known?: LeadContext): Effect.Effect<LeadView, never, RepDirectory | LeadStore | AgreementStore> =>
   Effect.gen(function*() {
     const reps = yield* RepDirectory
     const ownerId = lead.state.ownerId
-    const owner = ownerId === undefined ? undefined : Option.getOrUndefined(yield* reps.get(ownerId))
+    const owner = ownerId === undefined
+      ? undefined
+      : known?.owner?.id === ownerId ? known.owner : Option.getOrUndefined(yield* reps.get(ownerId))
     let sla: typeof SlaView.Type | null = null
     const a = lead.assignment
     if (a !== undefined) {
       const now = new Date(yield* Clock.currentTimeMillis)
       const store = yield* LeadStore
       const agreements = yield* AgreementStore
-      const version = Option.getOrUndefined(yield* agreements.version(lead.agreementVersion)) ?? (yield* agreements.active())
-      const activities = yield* store.activities(lead.id)
+      const version = known?.agreement.version === lead.agreementVersion
+        ? known.agreement
+        : Option.getOrUndefined(yield* agreements.version(lead.agreementVersion)) ?? (yield* agreements.active())
+      const activities = known?.activities ?? (yield* store.activities(lead.id))
       const status = evaluateSla(version.agreement, slaAssignmentOf(lead, a), activities, now)
       sla = {
         acceptBy: orNull(a.acceptBy),
@@ -147,11 +154,13 @@ export const LeadReceipt = Schema.Struct({
 })
 export type LeadReceipt = typeof LeadReceipt.Type
 
-/** The receipt for a lead; `owner` only when this request raised a hand. */
-export const leadReceipt = (lead: LeadRecord, handRaise: boolean, created?: boolean): Effect.Effect<LeadReceipt, never, RepDirectory> =>
+/** The receipt for a lead; `owner` only when this request raised a hand (`known`: as for `leadView`). */
+export const leadReceipt = (lead: LeadRecord, handRaise: boolean, created?: boolean, known?: LeadContext): Effect.Effect<LeadReceipt, never, RepDirectory> =>
   Effect.gen(function*() {
     const ownerId = lead.state.ownerId
-    const owner = !handRaise || ownerId === undefined ? undefined : Option.getOrUndefined(yield* (yield* RepDirectory).get(ownerId))
+    const owner = !handRaise || ownerId === undefined
+      ? undefined
+      : known?.owner?.id === ownerId ? known.owner : Option.getOrUndefined(yield* (yield* RepDirectory).get(ownerId))
     return {
       id: lead.id,
       ...(created === undefined ? {} : { created }),

@@ -71,6 +71,18 @@ export type EventResult =
 export interface LeadOutcome {
   readonly lead: LeadRecord
   readonly decision?: HandoffDecision
+  /**
+   * What the unit already read that a view of the lead needs, so the caller need not read it
+   * again: the agreement version it decided under, the owner when it routed the lead, and the
+   * activities when it knows them (a lead created by this unit has none).
+   */
+  readonly known?: LeadContext
+}
+
+export interface LeadContext {
+  readonly agreement: AgreementVersion
+  readonly owner?: Rep
+  readonly activities?: ReadonlyArray<Activity>
 }
 
 /** The transaction left the lead in a state the command does not apply to. */
@@ -524,7 +536,8 @@ export const makeHandoff = Effect.gen(function*() {
       for (const n of notifications(agreement, { ...(account === undefined ? {} : { account }) })) {
         if (trigger.intent !== undefined) messages.push(message("account.named_inbound", next, at, { repId: n.repId, domain: account?.domain }))
       }
-      return { lead: next, timeline, messages, decision: { ...evaluation, ...(decision === undefined ? {} : { route: decision }) } }
+      const owner = next.state.ownerId === undefined ? undefined : repOf(next.state.ownerId)
+      return { lead: next, timeline, messages, decision: { ...evaluation, ...(decision === undefined ? {} : { route: decision }) }, ...(owner === undefined ? {} : { owner }) }
     })
 
   const persist = (lead: LeadRecord, timeline: ReadonlyArray<TimelineEntry>, messages: ReadonlyArray<OutboxMessage>) =>
@@ -606,7 +619,8 @@ export const makeHandoff = Effect.gen(function*() {
       const result = yield* decide(version, lead, at, actor, { t0, intent: inquiry.type }, [...before, inquiry])
       const messages = created ? [message("lead.created", result.lead, at, { email }), ...result.messages] : result.messages
       yield* persist(result.lead, [...opening, ...result.timeline], messages)
-      return { lead: result.lead, decision: result.decision, created }
+      const known: LeadContext = { agreement: version, ...(result.owner === undefined ? {} : { owner: result.owner }), ...(created ? { activities: [] } : {}) }
+      return { lead: result.lead, decision: result.decision, created, known }
     }))
 
   const recordEvents: HandoffService["recordEvents"] = (items, actor) =>

@@ -148,7 +148,7 @@ export const leadRoutes = [
         const handoff = yield* Handoff
         const { email, intent, occurredAt, properties, ...profile } = body
         const publicForm = caller.role === "ingest"
-        const { created, decision, lead } = yield* handoff.ingest({
+        const { created, decision, known, lead } = yield* handoff.ingest({
           profile: { email, ...profile },
           ...(intent === undefined ? {} : { intent }),
           ...(occurredAt === undefined ? {} : { occurredAt }),
@@ -156,8 +156,9 @@ export const leadRoutes = [
           merge: publicForm ? "fill_blanks" : "overwrite"
         }, keyActor(caller))
         const status = created ? 201 : 200
-        if (publicForm) return { status, body: yield* leadReceipt(lead, (decision?.score.handRaise ?? null) !== null, created) }
-        const view = yield* leadView(lead)
+        if (publicForm) return { status, body: yield* leadReceipt(lead, (decision?.score.handRaise ?? null) !== null, created, known) }
+        // the view from what the unit read (agreement, owner, activities), not read again
+        const view = yield* leadView(lead, known)
         const r = decision?.route
         return {
           status,
